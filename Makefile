@@ -1,0 +1,71 @@
+# Party School Online — two commands do all the set-up: `make run` and `make test`.
+SHELL := /bin/bash
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 8000
+export PIP_DISABLE_PIP_VERSION_CHECK=1
+
+.PHONY: run test setup venv system-deps migrate seed lint bench bench-load faults clean
+
+$(BIN)/python:
+	$(PY) -m venv $(VENV)
+
+$(VENV)/.installed: requirements.txt | $(BIN)/python
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -r requirements.txt
+	touch $@
+
+venv: $(VENV)/.installed
+
+# System tools: ffmpeg/ffprobe for the video pipeline, Debian's Chromium for browser tests.
+# Installed with apt-get when missing and we are root (or have passwordless sudo).
+system-deps:
+	@missing=""; \
+	command -v ffmpeg >/dev/null && command -v ffprobe >/dev/null || missing="$$missing ffmpeg"; \
+	[ -n "$(NEED_BROWSER)" ] && ! [ -x /usr/bin/chromium ] && missing="$$missing chromium"; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=""; elif sudo -n true 2>/dev/null; then SUDO="sudo -n"; else \
+	    echo "缺少系统软件:$$missing — 请先执行: sudo apt-get install -y$$missing"; exit 1; fi; \
+	  echo "安装系统软件:$$missing"; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing >/dev/null; \
+	fi
+
+setup: venv system-deps
+	$(BIN)/python manage.py migrate --noinput -v0
+	$(BIN)/python manage.py collectstatic --noinput -v0
+
+seed: setup
+	$(BIN)/python manage.py seed_demo --if-empty
+
+# Web server and Celery worker (with beat) together; Ctrl-C stops both.
+run: seed
+	@echo "党校在线: http://127.0.0.1:$(PORT)/  (管理后台 /admin/，接口文档 /api/docs/)"
+	@$(BIN)/python manage.py demo_logins
+	@trap 'kill 0' INT TERM EXIT; \
+	$(BIN)/celery -A lms worker -B -l warning --concurrency 2 & \
+	$(BIN)/python manage.py runserver 0.0.0.0:$(PORT) --noreload & \
+	wait
+
+test: venv
+	@$(MAKE) --no-print-directory system-deps NEED_BROWSER=1
+	$(BIN)/ruff check .
+	$(BIN)/python manage.py makemigrations --check --dry-run -v0
+	$(BIN)/python manage.py check
+	$(BIN)/pytest -q --durations=15 $(PYTEST_ARGS)
+
+# Fault injection and backup/restore only (they also run inside `make test`).
+faults: venv
+	$(BIN)/pytest -q tests/ops/test_faults.py tests/ops/test_backup.py
+
+bench-load: venv
+	$(BIN)/python bench/load.py
+
+lint: venv
+	$(BIN)/ruff check . && $(BIN)/ruff format --check .
+
+bench: venv
+	@for b in bench/*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
+
+clean:
+	rm -rf var/ .pytest_cache

@@ -1,0 +1,387 @@
+"""Load test: gunicorn (production settings, 3 sync workers) on the database DATABASE_URL names
+(a fresh one is created and dropped) and the broker CELERY_BROKER_URL names, driven over
+loopback by a threaded HTTP client at increasing concurrency until throughput stops growing.
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres CELERY_BROKER_URL=redis://127.0.0.1:6379/7 \\
+        .venv/bin/python bench/load.py [--members 3000] [--steps 4,8,16,32,48] [--step-seconds 20]
+
+Scenario (closed loop, no think time — each virtual user sends its next request as soon as the
+last one answers): 90 % members, 10 % staff.
+- members: home page, course catalog, a course page, a lesson page, watch heartbeats
+  (POST /api/v1/lessons/<id>/heartbeat/, ~40 %), own progress (API), sign-in with the QR
+  token of a session open now (POST /api/v1/training/signin/);
+- staff (town school staff and county department staff): home dashboards, coverage
+  dashboard, training classes list and API.
+Everyone logs in through the real login form first (session cookie + CSRF, as a browser).
+Requests carry X-Forwarded-Proto: https, as the reverse proxy would.
+
+Per step: requests/s, p50/p95/p99 latency, errors (5xx, connection failures, any 4xx but 429)
+and throttled answers (429, the DRF heartbeat/sign-in throttles — counted apart, not errors).
+Saturation: the smallest concurrency reaching 90 % of the best throughput; the last line reports
+that step's figures (rps, percentiles) and the error rate over the whole run."""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import os
+import random
+import re
+import secrets
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlencode, urlparse
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from _util import PYTHON, ROOT, figures, fresh_database_url  # noqa: E402
+
+PASSWORD = "Load@2026"
+
+
+def percentile(values: list[float], q: float) -> float:
+    if not values:
+        return 0.0
+    values = sorted(values)
+    return values[min(len(values) - 1, int(round(q * (len(values) - 1))))]
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def cache_url_for(broker: str) -> str:
+    if broker.startswith("redis://"):
+        parsed = urlparse(broker)
+        return f"redis://{parsed.netloc}/13"
+    return ""
+
+
+# --- preparation (in this process, with Django) ---------------------------------------------------
+def prepare(env: dict, members: int, users: int) -> dict:
+    """Seed, then create `users` member logins and open one class session for sign-ins."""
+    run = lambda *a: subprocess.run([PYTHON, "manage.py", *a], cwd=ROOT, env=env, check=True, capture_output=True)  # noqa: E731
+    t0 = time.monotonic()
+    run("migrate", "--noinput", "-v0")
+    run("collectstatic", "--noinput", "-v0")
+    run("seed_demo", "--members", str(members))
+    print(f"prepared: migrate + collectstatic + seed_demo --members {members} in {time.monotonic() - t0:.0f}s")
+    os.environ.update(env)
+    import django
+
+    django.setup()
+    import datetime as dt
+
+    from django.contrib.auth.hashers import make_password
+    from django.utils import timezone
+
+    from courses.models import CoursePage, LessonPage
+    from lms.accounts.models import User
+    from lms.members.models import Member
+    from lms.training import signin
+    from lms.training.models import ClassSession, Enrollment, TrainingClass
+
+    hashed = make_password(PASSWORD)
+    chosen = list(Member.objects.filter(user__isnull=True, is_active=True).order_by("id")[:users])
+    created = User.objects.bulk_create(
+        [User(username=f"load{i}", display_name=m.name, password=hashed) for i, m in enumerate(chosen)]
+    )
+    for member, user in zip(chosen, created, strict=True):
+        member.user = user
+    Member.objects.bulk_update(chosen, ["user"])
+    session = (
+        ClassSession.objects.filter(training_class__status=TrainingClass.Status.PUBLISHED)
+        .order_by("id")
+        .select_related("training_class")
+        .first()
+    )
+    token_info = {}
+    if session is not None:
+        now = timezone.now()
+        length = session.ends_at - session.starts_at
+        ClassSession.objects.filter(pk=session.pk).update(
+            starts_at=now - dt.timedelta(minutes=10),
+            ends_at=now - dt.timedelta(minutes=10) + max(length, dt.timedelta(hours=3)),
+        )
+        Enrollment.objects.bulk_create(
+            [Enrollment(training_class=session.training_class, member=m) for m in chosen], ignore_conflicts=True
+        )
+        # Tokens rotate; like the sign-in screen, hand out the current one at each scan.
+        token_info = {"session": session.pk, "token": lambda pk=session.pk: signin.token_for(pk)}
+    # Heartbeats only make sense on lessons whose video is ready; positions stay inside it.
+    lessons = [
+        (pk, float(duration or 0))
+        for pk, duration in LessonPage.objects.live().filter(video__status="ready").values_list("id", "video__duration")
+    ]
+    return {
+        "members": [f"load{i}" for i in range(len(created))],
+        "staff": ["lunzhen", "zuzhibu", "fangsi"],
+        "course_urls": [p.url for p in CoursePage.objects.live()[:20]],
+        "lesson_urls": [p.url for p in LessonPage.objects.live()[:40]],
+        "lesson_ids": lessons,
+        **token_info,
+    }
+
+
+# --- the HTTP client --------------------------------------------------------------------------------
+@dataclass
+class Result:
+    latencies: list[float] = field(default_factory=list)
+    statuses: dict[int, int] = field(default_factory=dict)
+    errors: int = 0
+    throttled: int = 0
+
+
+class Browser:
+    """One user's keep-alive connection with cookies, CSRF and the proxy's headers."""
+
+    def __init__(self, port: int):
+        self.port = port
+        self.cookies: dict[str, str] = {}
+        self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        self.origin = f"https://127.0.0.1:{port}"
+
+    def request(self, method: str, path: str, body: bytes | None = None, headers: dict | None = None):
+        all_headers = {"X-Forwarded-Proto": "https", "Host": f"127.0.0.1:{self.port}", **(headers or {})}
+        if self.cookies:
+            all_headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
+        if method != "GET":
+            all_headers.setdefault("Origin", self.origin)
+            all_headers.setdefault("Referer", self.origin + "/")
+            if "csrftoken" in self.cookies:
+                all_headers.setdefault("X-CSRFToken", self.cookies["csrftoken"])
+        try:
+            self.conn.request(method, path, body=body, headers=all_headers)
+            response = self.conn.getresponse()
+            data = response.read()
+        except (OSError, http.client.HTTPException):
+            self.conn.close()
+            self.conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
+            raise
+        for header, value in response.getheaders():
+            if header.lower() == "set-cookie":
+                name, _, rest = value.partition("=")
+                self.cookies[name.strip()] = rest.split(";", 1)[0]
+        return response.status, data
+
+    def login(self, username: str, password: str) -> None:
+        status, page = self.request("GET", "/login/")
+        token = re.search(rb'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1).decode()
+        body = urlencode({"username": username, "password": password, "csrfmiddlewaretoken": token}).encode()
+        status, _ = self.request("POST", "/login/", body, {"Content-Type": "application/x-www-form-urlencoded"})
+        if status != 302:
+            raise RuntimeError(f"login {username} failed: {status}")
+
+
+def member_actions(data: dict, rng: random.Random):
+    position = {"t": 0.0}
+
+    def heartbeat(browser):
+        lesson, duration = rng.choice(data["lesson_ids"])
+        start = position["t"] % max(1.0, duration - 1.0)
+        position["t"] += 1
+        end = min(duration, start + 1.0)
+        body = json.dumps({"intervals": [[start, end]], "position": end}).encode()
+        return browser.request(
+            "POST", f"/api/v1/lessons/{lesson}/heartbeat/", body, {"Content-Type": "application/json"}
+        )
+
+    def sign_in(browser):
+        token = data["token"]() if "token" in data else "x"
+        body = json.dumps({"token": token}).encode()
+        return browser.request("POST", "/api/v1/training/signin/", body, {"Content-Type": "application/json"})
+
+    actions = [
+        (10, lambda b: b.request("GET", "/")),
+        (15, lambda b: b.request("GET", "/learn/")),
+        (10, lambda b: b.request("GET", rng.choice(data["course_urls"] or ["/learn/"]))),
+        (10, lambda b: b.request("GET", rng.choice(data["lesson_urls"] or ["/learn/"]))),
+        (40, heartbeat),
+        (5, lambda b: b.request("GET", "/api/v1/me/progress/")),
+        (5, sign_in),
+    ]
+    if not data["lesson_ids"]:
+        actions = [a for a in actions if a[1] is not heartbeat]
+    return actions
+
+
+def staff_actions(data: dict, rng: random.Random):
+    return [
+        (30, lambda b: b.request("GET", "/")),
+        (30, lambda b: b.request("GET", "/progress/coverage/")),
+        (20, lambda b: b.request("GET", "/training/")),
+        (20, lambda b: b.request("GET", "/api/v1/training/classes/")),
+    ]
+
+
+def run_step(browsers: list, data: dict, seconds: float) -> Result:
+    result = Result()
+    lock = threading.Lock()
+    deadline = time.monotonic() + seconds
+
+    def user(index: int, browser: Browser, is_staff: bool):
+        rng = random.Random(index)
+        actions = staff_actions(data, rng) if is_staff else member_actions(data, rng)
+        weights = [w for w, _ in actions]
+        local = Result()
+        while time.monotonic() < deadline:
+            action = rng.choices(actions, weights)[0][1]
+            started = time.perf_counter()
+            try:
+                status, _ = action(browser)
+            except Exception:  # noqa: BLE001 - a failed request is an error, counted
+                local.errors += 1
+                continue
+            local.latencies.append(time.perf_counter() - started)
+            local.statuses[status] = local.statuses.get(status, 0) + 1
+            if status == 429:
+                local.throttled += 1
+            elif status >= 400:
+                local.errors += 1
+        with lock:
+            result.latencies += local.latencies
+            result.errors += local.errors
+            result.throttled += local.throttled
+            for k, v in local.statuses.items():
+                result.statuses[k] = result.statuses.get(k, 0) + v
+
+    threads = [threading.Thread(target=user, args=(i, b, is_staff)) for i, (b, is_staff) in enumerate(browsers)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--members", type=int, default=3000)
+    parser.add_argument("--steps", default="4,8,16,32,48")
+    parser.add_argument("--step-seconds", type=float, default=20)
+    parser.add_argument("--workers", type=int, default=3)
+    opts = parser.parse_args()
+    steps = [int(s) for s in opts.steps.split(",")]
+    database_url, drop = fresh_database_url("load")
+    broker = os.environ.get("CELERY_BROKER_URL", "filesystem://")
+    var = Path(tempfile.mkdtemp(prefix="lms-load-", dir=ROOT / "var"))
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "lms.settings.production",
+        "SECRET_KEY": secrets.token_urlsafe(50),
+        "ALLOWED_HOSTS": "127.0.0.1,localhost",
+        "SECURE_SSL_REDIRECT": "0",
+        "LMS_VAR_DIR": str(var),
+        "DATABASE_URL": database_url,
+        "CELERY_BROKER_URL": broker,
+        "REDIS_CACHE_URL": cache_url_for(broker),
+        "LOG_LEVEL": "WARNING",
+        "GUNICORN_ACCESS_LOG": "",
+    }
+    env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+    if not env["REDIS_CACHE_URL"]:
+        env.pop("REDIS_CACHE_URL")
+    gunicorn = None
+    try:
+        n_staff = max(2, max(steps) // 10)
+        data = prepare(env, opts.members, max(steps))
+        port = free_port()
+        gunicorn = subprocess.Popen(
+            [
+                str(Path(PYTHON).with_name("gunicorn")),
+                "-c",
+                "deploy/gunicorn.conf.py",
+                "--bind",
+                f"127.0.0.1:{port}",
+                "--workers",
+                str(opts.workers),
+                "--access-logfile",
+                "/dev/null",
+                "lms.wsgi:application",
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=open(var / "gunicorn.log", "ab"),
+            stderr=subprocess.STDOUT,
+        )
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                Browser(port).request("GET", "/healthz")
+                break
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.5)
+        total_users = max(steps)
+        browsers: list[tuple[Browser, bool]] = []
+        for i in range(total_users):
+            is_staff = i % 10 == 9 and n_staff > 0
+            browser = Browser(port)
+            if is_staff:
+                browser.login(data["staff"][i % len(data["staff"])], "Demo@2026")
+            else:
+                browser.login(data["members"][i], PASSWORD)
+            browsers.append((browser, is_staff))
+        # Warm-up: every worker imports templates and fills its caches.
+        run_step(browsers[: steps[0]], data, 5)
+        rows = []
+        total_requests = total_errors = total_throttled = 0
+        for users in steps:
+            result = run_step(browsers[:users], data, opts.step_seconds)
+            n = len(result.latencies)
+            rps = n / opts.step_seconds
+            row = {
+                "users": users,
+                "rps": rps,
+                "p50": percentile(result.latencies, 0.50),
+                "p95": percentile(result.latencies, 0.95),
+                "p99": percentile(result.latencies, 0.99),
+                "errors": result.errors,
+                "throttled": result.throttled,
+                "requests": n,
+            }
+            rows.append(row)
+            total_requests += n + result.errors
+            total_errors += result.errors
+            total_throttled += result.throttled
+            codes = " ".join(f"{k}:{v}" for k, v in sorted(result.statuses.items()))
+            print(
+                f"users={users:3d} rps={rps:7.1f} p50_s={row['p50']:.3f} p95_s={row['p95']:.3f} "
+                f"p99_s={row['p99']:.3f} errors={result.errors} throttled={result.throttled} [{codes}]",
+                flush=True,
+            )
+        best = max(r["rps"] for r in rows)
+        saturation = next(r for r in rows if r["rps"] >= 0.9 * best)
+        print(
+            figures(
+                rps=round(saturation["rps"], 1),
+                p50_s=saturation["p50"],
+                p95_s=saturation["p95"],
+                p99_s=saturation["p99"],
+                error_rate=total_errors / max(1, total_requests),
+                throttled_rate=total_throttled / max(1, total_requests),
+                saturation_users=saturation["users"],
+                peak_rps=round(best, 1),
+                database="postgresql" if database_url.startswith("postgres") else "sqlite",
+                broker=broker.split(":", 1)[0],
+            )
+        )
+    finally:
+        if gunicorn is not None:
+            gunicorn.terminate()
+            gunicorn.wait(timeout=30)
+        drop()
+
+
+if __name__ == "__main__":
+    main()

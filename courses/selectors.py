@@ -1,0 +1,145 @@
+"""Reads for courses: the catalog, a course's lessons, a member's progress and study time."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db.models import Count, IntegerField, OuterRef, Prefetch, QuerySet, Subquery, Sum, Value
+from django.db.models.functions import Coalesce, Length, Substr
+from wagtail.images import get_image_model
+from wagtail.models import Page
+
+from lms.members.models import Member
+
+from .credit import seconds_to_study_hours
+from .models import CourseIndexPage, CoursePage, LessonDocument, LessonPage, StudyDay, StudyProgress
+
+COVER_FILTER = "fill-480x270"
+
+
+def catalog_courses(
+    *, index: CourseIndexPage | None = None, module: str | None = None, audience: str | None = None
+) -> QuerySet[CoursePage]:
+    """Live courses (under `index` if given) with their live lesson count, teachers and covers.
+
+    `audience` keeps courses for that member category plus courses open to everyone (no
+    audiences set)."""
+    qs = CoursePage.objects.live()
+    if index is not None:
+        qs = qs.child_of(index)
+    if module:
+        qs = qs.filter(module=module)
+    if audience:
+        # JSON text match works the same on SQLite and PostgreSQL (the list holds plain slugs).
+        qs = qs.filter(audiences__icontains=f'"{audience}"') | qs.filter(audiences=[])
+    lesson_count = (
+        LessonPage.objects.live()
+        .filter(path__startswith=OuterRef("path"), depth=OuterRef("depth") + 1)
+        .order_by()
+        .values("depth")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    images = get_image_model().objects.prefetch_renditions(COVER_FILTER)
+    return (
+        qs.annotate(lesson_count=Coalesce(Subquery(lesson_count, output_field=IntegerField()), Value(0)))
+        .prefetch_related("teachers", Prefetch("cover", queryset=images))
+        .order_by("path")
+    )
+
+
+def course_lessons(course: CoursePage) -> QuerySet[LessonPage]:
+    return LessonPage.objects.live().child_of(course).select_related("video").order_by("path")
+
+
+def published_lessons() -> QuerySet[LessonPage]:
+    """Lessons a member may open: live pages under a live course."""
+    live_courses = CoursePage.objects.live().values("path")
+    return (
+        LessonPage.objects.live()
+        .annotate(parent_path=Substr("path", 1, Length("path") - Page.steplen))
+        .filter(parent_path__in=live_courses)
+        .select_related("video")
+    )
+
+
+def lesson_documents(lesson: LessonPage) -> list:
+    return [
+        d.document
+        for d in LessonDocument.objects.filter(lesson=lesson).select_related("document").order_by("sort_order")
+    ]
+
+
+def progress_for(member: Member | None, lesson: LessonPage) -> StudyProgress | None:
+    if member is None:
+        return None
+    return StudyProgress.objects.filter(member=member, lesson=lesson).first()
+
+
+def progress_by_lesson(member: Member | None, lesson_ids: list[int]) -> dict[int, StudyProgress]:
+    if member is None or not lesson_ids:
+        return {}
+    return {p.lesson_id: p for p in StudyProgress.objects.filter(member=member, lesson_id__in=lesson_ids)}
+
+
+def member_study_seconds(member: Member, *, start: dt.date, end: dt.date) -> float:
+    """Credited online-study seconds of one member with start <= day < end."""
+    total = StudyDay.objects.filter(member=member, day__gte=start, day__lt=end).aggregate(s=Sum("credited_seconds"))
+    return float(total["s"] or 0)
+
+
+def member_study_hours(member: Member, year: int) -> Decimal:
+    return seconds_to_study_hours(member_study_seconds(member, start=dt.date(year, 1, 1), end=dt.date(year + 1, 1, 1)))
+
+
+def my_progress(member: Member) -> QuerySet[StudyProgress]:
+    """The member's progress rows, newest first, with lesson, video and course title in one query."""
+    parent_path = Substr(OuterRef("lesson__path"), 1, Length(OuterRef("lesson__path")) - Page.steplen)
+    course_title = Page.objects.filter(path=parent_path).values("title")[:1]
+    return (
+        StudyProgress.objects.filter(member=member, lesson__live=True)
+        .select_related("lesson", "lesson__video")
+        .annotate(course_title=Subquery(course_title))
+        .order_by("-updated_at", "-pk")
+    )
+
+
+@dataclass
+class MyLearning:
+    in_progress: list[StudyProgress]
+    completed: list[StudyProgress]
+    year: int
+    seconds_this_year: float
+    hours_this_year: Decimal
+    lessons_completed_this_year: int
+
+
+def my_learning(member: Member, *, year: int, limit: int = 50) -> MyLearning:
+    rows = list(my_progress(member)[: limit * 2])
+    seconds = member_study_seconds(member, start=dt.date(year, 1, 1), end=dt.date(year + 1, 1, 1))
+    completed_this_year = StudyProgress.objects.filter(member=member, completed_at__year=year).count()
+    return MyLearning(
+        in_progress=[p for p in rows if p.completed_at is None][:limit],
+        completed=[p for p in rows if p.completed_at is not None][:limit],
+        year=year,
+        seconds_this_year=seconds,
+        hours_this_year=seconds_to_study_hours(seconds),
+        lessons_completed_this_year=completed_this_year,
+    )
+
+
+def lessons_suggested_for(member: Member, limit: int = 5) -> QuerySet[LessonPage]:
+    """Live lessons of courses meant for the member's categories (or for everyone) that the
+    member has not completed, in catalog order — what to watch next."""
+    courses = CoursePage.objects.live().filter(audiences=[])
+    for category in member.categories:
+        courses = courses | CoursePage.objects.live().filter(audiences__icontains=f'"{category}"')
+    paths = list(courses.values_list("path", flat=True)[:200])
+    done = StudyProgress.objects.filter(member=member, completed_at__isnull=False).values("lesson_id")
+    qs = published_lessons().exclude(pk__in=done)
+    if not paths:
+        return qs.none()
+    qs = qs.filter(parent_path__in=paths)
+    return qs.order_by("path")[:limit]

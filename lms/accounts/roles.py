@@ -1,0 +1,97 @@
+"""Staff roles as Django groups: which admin permissions each role holds. Which *objects*
+a user may touch is decided separately, by lms.accounts.scope. Feature apps add their
+models' permissions here."""
+
+from django.db import transaction
+
+SCHOOL_STAFF_GROUP = "党校工作人员"
+DEPARTMENT_STAFF_GROUP = "组织部工作人员"
+
+_CRUD = ("add", "change", "delete", "view")
+
+
+def _crud(label: str) -> list[str]:
+    app, model = label.split(".")
+    return [f"{app}.{action}_{model}" for action in _CRUD]
+
+
+ROLE_PERMISSIONS: dict[str, list[str]] = {
+    SCHOOL_STAFF_GROUP: [
+        "wagtailadmin.access_admin",
+        "schools.view_partyschool",
+        "schools.change_partyschool",
+        *_crud("schools.teachingpoint"),
+        "organizations.view_partyorganization",
+        "members.view_member",
+        "teachers.view_teacher",
+        "teachers.view_teacherspecialty",
+        "teachers.view_rosteryear",
+        "teachers.view_rosterentry",
+        "teachers.view_evaluationdimension",
+        *_crud("training.trainingclass"),
+        *_crud("training.classsession"),
+        # Enrolment (capacity) and attendance (roll-call audit) are written in the /training/
+        # workspace; the admin lists them and may remove an enrolment.
+        "training.view_enrollment",
+        "training.delete_enrollment",
+        "training.view_attendance",
+        "training.view_creditedday",
+        "training.add_annualplan",
+        "training.change_annualplan",
+        "training.view_annualplan",
+        *_crud("training.plannedclass"),
+        *_crud("lms_media.video"),
+        "roster.add_importjob",
+        "roster.view_importjob",
+        "quotas.view_quotarule",
+        "quotas.view_quotayear",
+        "quotas.view_warning",
+        "courses.view_studyprogress",
+        "courses.view_studyday",
+    ],
+    DEPARTMENT_STAFF_GROUP: [
+        "wagtailadmin.access_admin",
+        *_crud("schools.partyschool"),
+        *_crud("schools.teachingpoint"),
+        *_crud("organizations.partyorganization"),
+        *_crud("members.member"),
+        *_crud("accounts.staffassignment"),
+        *_crud("teachers.teacher"),
+        *_crud("teachers.teacherspecialty"),
+        *_crud("teachers.rosteryear"),
+        *_crud("teachers.rosterentry"),
+        *_crud("teachers.evaluationdimension"),
+        *_crud("teachers.assessmentpolicy"),
+        "training.view_trainingclass",
+        "training.view_classsession",
+        "training.view_enrollment",
+        "training.view_attendance",
+        "training.view_creditedday",
+        "training.view_annualplan",
+        "training.view_plannedclass",
+        "audit.view_auditentry",
+        "courses.view_studyprogress",
+        "courses.view_studyday",
+        *_crud("lms_media.video"),
+        "roster.add_importjob",
+        "roster.view_importjob",
+        *_crud("quotas.quotayear"),
+        *_crud("quotas.quotarule"),
+        "quotas.view_warning",
+    ],
+}
+ROLE_GROUPS = {"school": SCHOOL_STAFF_GROUP, "department": DEPARTMENT_STAFF_GROUP}
+
+
+@transaction.atomic
+def roles_sync_groups(**_kwargs) -> None:
+    """Create the role groups and grant their permissions (idempotent; runs after migrate)."""
+    from django.contrib.auth.models import Group, Permission
+
+    for group_name, perms in ROLE_PERMISSIONS.items():
+        group, _ = Group.objects.get_or_create(name=group_name)
+        wanted = []
+        for perm in perms:
+            app_label, codename = perm.split(".")
+            wanted += list(Permission.objects.filter(content_type__app_label=app_label, codename=codename))
+        group.permissions.add(*wanted)

@@ -1,0 +1,41 @@
+from drf_spectacular.utils import extend_schema
+from rest_framework import viewsets
+from rest_framework.decorators import api_view
+from rest_framework.response import Response
+
+from lms.accounts.scope import scope_for
+from lms.members.selectors import members_visible_to
+
+from .serializers import MemberSerializer, MeSerializer
+
+
+class MemberViewSet(viewsets.ReadOnlyModelViewSet):
+    """Members within the caller's scope (own record for a member)."""
+
+    serializer_class = MemberSerializer
+
+    def get_queryset(self):
+        qs = members_visible_to(self.request.user).order_by("member_no")
+        branch = self.request.query_params.get("branch")
+        if branch and branch.isdigit():
+            qs = qs.filter(branch_id=int(branch))
+        return qs
+
+
+@extend_schema(responses=MeSerializer)
+@api_view(["GET"])
+def me(request):
+    """The caller's account and roles."""
+    scope = scope_for(request.user)
+    member = getattr(request.user, "member", None) if scope.member_id else None
+    return Response(
+        MeSerializer(
+            {
+                "username": request.user.username,
+                "display_name": str(request.user),
+                "roles": list(scope.roles),
+                "member": member,
+                "teacher_id": scope.teacher_id,
+            }
+        ).data
+    )

@@ -1,0 +1,198 @@
+"""REST API: my progress, a member's progress (staff), coverage by level, warnings and the
+year's rules (department staff edit). Everything is scoped through lms.accounts.scope."""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.paginator import Paginator
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import mixins, viewsets
+from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
+from rest_framework.generics import ListAPIView
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from lms.accounts.scope import scope_for, scoped
+from lms.members.models import Member, MemberCategory
+from lms.organizations.models import PartyOrganization
+from lms.schools.models import PartySchool
+
+from .. import selectors, services
+from ..models import QuotaRule, Warning
+from . import serializers as s
+
+YEAR = OpenApiParameter("year", int, description="年度（默认今年）")
+
+
+def _year(request) -> int:
+    raw = request.query_params.get("year")
+    today = timezone.localdate()
+    if raw in (None, ""):
+        return today.year
+    if not raw.isdigit() or not 2000 <= int(raw) <= today.year + 1:
+        raise ValidationError({"year": f"年度必须是2000至{today.year + 1}之间的整数。"})
+    return int(raw)
+
+
+def _progress_payload(member, year: int) -> dict:
+    d = selectors.member_progress_detail(member, year)
+    return {
+        "member_id": member.pk,
+        "member_name": member.name,
+        "year": year,
+        "all_met": d["all_met"],
+        "inperson_hours": d["inperson_hours"],
+        "online_hours": d["online_hours"],
+        "results": d["results"],
+        "upcoming_classes": [
+            {"id": c.pk, "title": c.title, "school": c.school.name, "start_date": c.start_date.isoformat()}
+            for c in d["upcoming"]
+        ],
+    }
+
+
+class MyProgressView(APIView):
+    """我的进度：本人各项指标的完成情况（仅党员账号）。"""
+
+    @extend_schema(parameters=[YEAR], responses=s.QuotaProgressSerializer)
+    def get(self, request):
+        member_id = scope_for(request.user).member_id
+        if not member_id:
+            raise PermissionDenied("只有党员账号可以查看个人进度。")
+        member = Member.objects.select_related("branch").get(pk=member_id)
+        return Response(s.QuotaProgressSerializer(_progress_payload(member, _year(request))).data)
+
+
+class MemberProgressView(APIView):
+    """某党员的进度（党校/组织部工作人员，限本人负责范围）。"""
+
+    @extend_schema(parameters=[YEAR], responses=s.QuotaProgressSerializer)
+    def get(self, request, member_id: int):
+        if not scope_for(request.user).is_staff_scope:
+            raise PermissionDenied("您没有查看党员进度的权限。")
+        member = get_object_or_404(scoped(Member.objects.select_related("branch"), request.user), pk=member_id)
+        return Response(s.QuotaProgressSerializer(_progress_payload(member, _year(request))).data)
+
+
+class CoverageView(APIView):
+    """轮训覆盖：level=county 按镇街汇总；level=town&parent=<镇街党校id> 按支部汇总；
+    level=branch&parent=<支部id> 返回党员明细（分页，page=）。"""
+
+    @extend_schema(
+        parameters=[
+            YEAR,
+            OpenApiParameter("level", str, enum=["county", "town", "branch"]),
+            OpenApiParameter("parent", int, description="上级单位 id（town/branch 层级必填）"),
+            OpenApiParameter("category", str, enum=[c for c in MemberCategory.values if c != "ordinary"]),
+            OpenApiParameter("page", int),
+        ],
+        responses=s.CoverageSerializer,
+    )
+    def get(self, request):
+        user = request.user
+        if not scope_for(user).is_staff_scope:
+            raise PermissionDenied("轮训覆盖仅对党校和组织部工作人员开放。")
+        year = _year(request)
+        level = request.query_params.get("level") or "county"
+        if level not in selectors.LEVELS:
+            raise ValidationError({"level": "层级只能是 county、town 或 branch。"})
+        category = request.query_params.get("category") or None
+        if category is not None and category not in MemberCategory.values:
+            raise ValidationError({"category": "未知的党员类别。"})
+        parent_raw = request.query_params.get("parent") or ""
+        if level != "county" and not parent_raw.isdigit():
+            raise ValidationError({"parent": "请提供上级单位 id。"})
+        parent_id = int(parent_raw) if level != "county" else None
+        town_id = branch_id = None
+        if level == "town":
+            if not scoped(PartySchool.objects.filter(tier="town", pk=parent_id), user).exists():
+                raise NotFound("镇街不存在或不在您的范围内。")
+            town_id = parent_id
+        elif level == "branch":
+            if not scoped(PartyOrganization.objects.filter(kind="branch", pk=parent_id), user).exists():
+                raise NotFound("支部不存在或不在您的范围内。")
+            branch_id = parent_id
+        totals = selectors.coverage_totals(user, year, category, town_id=town_id, branch_id=branch_id)
+        totals.update(unit_id=None, unit_name=None)
+        rows, members, members_count = [], [], 0
+        if level == "branch":
+            paginator = Paginator(selectors.coverage_members(user, year, branch_id, category), 50)
+            page = paginator.get_page(request.query_params.get("page"))
+            members, members_count = list(page.object_list), paginator.count
+        else:
+            rows = selectors.coverage_by_unit(user, year, level, town_id, category)
+        data = {
+            "year": year,
+            "level": level,
+            "parent_id": parent_id,
+            "category": category,
+            "totals": totals,
+            "rows": rows,
+            "members": members,
+            "members_count": members_count,
+        }
+        return Response(s.CoverageSerializer(data).data)
+
+
+class WarningListView(ListAPIView):
+    """预警列表（按负责范围，分页）。kind 过滤类型；resolved=1 包括已解除的。"""
+
+    serializer_class = s.WarningSerializer
+
+    @extend_schema(
+        parameters=[
+            YEAR,
+            OpenApiParameter("kind", str, enum=Warning.Kind.values),
+            OpenApiParameter("resolved", bool),
+        ]
+    )
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+    def get_queryset(self):
+        request = self.request
+        qs = selectors.warnings_for(
+            request.user, year=_year(request), active_only=request.query_params.get("resolved") not in ("1", "true")
+        )
+        kind = request.query_params.get("kind")
+        if kind:
+            if kind not in Warning.Kind.values:
+                raise ValidationError({"kind": "未知的预警类型。"})
+            qs = qs.filter(kind=kind)
+        return qs
+
+
+class QuotaRuleViewSet(
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.UpdateModelMixin, viewsets.GenericViewSet
+):
+    """年度指标规则：工作人员可查看；组织部工作人员可修改要求数量、党校层级和轮训周期。"""
+
+    serializer_class = s.QuotaRuleSerializer
+    http_method_names = ["get", "patch", "head", "options"]
+
+    def get_queryset(self):
+        qs = scoped(QuotaRule.objects.all(), self.request.user).order_by("-year", "kind", "category")
+        year = self.request.query_params.get("year")
+        if year:
+            if not year.isdigit():
+                raise ValidationError({"year": "年度必须是整数。"})
+            qs = qs.filter(year=int(year))
+        return qs
+
+    def perform_update(self, serializer):
+        scope = scope_for(self.request.user)
+        if not (scope.can_manage_pool or scope.is_all):
+            raise PermissionDenied("只有组织部工作人员可以修改指标。")
+        d = serializer.validated_data
+        try:
+            serializer.instance = services.quota_rule_update(
+                rule=serializer.instance,
+                actor=self.request.user,
+                required=d.get("required"),
+                min_school_tier=d.get("min_school_tier"),
+                window_years=d.get("window_years"),
+            )
+        except DjangoValidationError as exc:
+            raise ValidationError(exc.message_dict if hasattr(exc, "error_dict") else {"detail": exc.messages}) from exc

@@ -1,0 +1,55 @@
+"""Admin for quota settings: department staff edit a year's rules and thresholds; staff read
+the warnings. Listings and object views go through the scope (ScopedSnippetViewSet)."""
+
+from wagtail.admin.panels import FieldPanel
+from wagtail.snippets.models import register_snippet
+from wagtail.snippets.views.snippets import SnippetViewSetGroup
+
+from lms.accounts.viewsets import ScopedSnippetViewSet
+
+from .models import QuotaRule, QuotaYear, Warning
+
+
+class QuotaYearViewSet(ScopedSnippetViewSet):
+    model = QuotaYear
+    icon = "date"
+    menu_label = "年度设置"
+    list_display = ["year", "at_risk_from", "coverage_warning_share"]
+    panels = [FieldPanel("year"), FieldPanel("at_risk_from"), FieldPanel("coverage_warning_share")]
+
+
+class QuotaRuleViewSet(ScopedSnippetViewSet):
+    model = QuotaRule
+    icon = "list-ul"
+    menu_label = "年度指标规则"
+    list_display = ["year", "category", "kind", "required", "min_school_tier", "window_years"]
+    list_filter = ["year", "category", "kind"]
+    panels = [
+        FieldPanel("year"),
+        FieldPanel("category"),
+        FieldPanel("kind"),
+        FieldPanel("required"),
+        FieldPanel("min_school_tier"),
+        FieldPanel("window_years"),
+        FieldPanel("source"),
+    ]
+
+
+class WarningViewSet(ScopedSnippetViewSet):
+    model = Warning
+    icon = "warning"
+    menu_label = "预警"
+    list_display = ["title", "kind", "year", "town", "updated_at", "resolved_at"]
+    list_filter = ["kind", "year"]
+    search_fields = ["title"]
+    inspect_view_enabled = True
+
+
+class QuotasGroup(SnippetViewSetGroup):
+    menu_label = "学习培训指标"
+    menu_icon = "tasks"
+    menu_order = 400
+    items = (QuotaYearViewSet, QuotaRuleViewSet, WarningViewSet)
+
+
+register_snippet(QuotasGroup)

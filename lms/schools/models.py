@@ -1,0 +1,84 @@
+from django.db import models
+
+
+class PartySchool(models.Model):
+    """A city/county party school or a town (street) branch school. A town school's
+    territory is what branches, members and teaching points hang from."""
+
+    class Tier(models.TextChoices):
+        CITY = "city", "市(县)委党校"
+        TOWN = "town", "镇街党校"
+
+    name = models.CharField("名称", max_length=100, unique=True)
+    tier = models.CharField("层级", max_length=8, choices=Tier.choices)
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children", verbose_name="上级党校"
+    )
+    region = models.CharField("所在地区", max_length=100, blank=True)
+    address = models.CharField("地址", max_length=200, blank=True)
+    contact_phone = models.CharField("联系电话", max_length=32, blank=True)
+    # "六有": organization, venue, teachers, annual plan, rules, funding.
+    has_organization = models.BooleanField("有组织", default=True)
+    has_venue = models.BooleanField("有场地", default=True)
+    has_teachers = models.BooleanField("有师资", default=True)
+    has_plan = models.BooleanField("有计划", default=True)
+    has_rules = models.BooleanField("有制度", default=True)
+    has_funding = models.BooleanField("有经费", default=True)
+
+    # Anchors for lms.accounts.scope: a school is seen by its own staff, those above and its department.
+    scope_paths = {"school": ""}
+
+    class Meta:
+        verbose_name = "党校"
+        verbose_name_plural = "党校"
+        ordering = ["tier", "name"]
+        constraints = [
+            models.CheckConstraint(
+                name="town_school_has_parent",
+                condition=models.Q(tier="city") | models.Q(parent__isnull=False),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_town(self) -> bool:
+        return self.tier == self.Tier.TOWN
+
+
+class TeachingPoint(models.Model):
+    """基层教学点: a grassroots site where a class holds at least one session (the "1" of 5+1+N)."""
+
+    class Category(models.TextChoices):
+        PARTY_SPIRIT = "party_spirit", "党性教育"
+        MODEL_VILLAGE = "model_village", "特色村"
+        INDUSTRY = "industry", "产业基地"
+        PRACTICAL = "practical", "实践技能"
+        WARNING = "warning", "警示教育"
+
+    name = models.CharField("名称", max_length=100)
+    category = models.CharField("类别", max_length=16, choices=Category.choices)
+    school = models.ForeignKey(
+        PartySchool,
+        on_delete=models.PROTECT,
+        related_name="teaching_points",
+        limit_choices_to={"tier": PartySchool.Tier.TOWN},
+        verbose_name="所属镇街党校",
+    )
+    run_by = models.CharField("主办单位", max_length=100, blank=True, help_text="部门或企业举办时填写")
+    address = models.CharField("地址", max_length=200, blank=True)
+    capacity = models.PositiveIntegerField("可容纳人数", default=50)
+    description = models.TextField("简介", blank=True)
+    is_active = models.BooleanField("启用", default=True)
+
+    scope_paths = {"school": "school", "town": "school"}
+
+    class Meta:
+        verbose_name = "基层教学点"
+        verbose_name_plural = "基层教学点"
+        ordering = ["school", "name"]
+        constraints = [models.UniqueConstraint(fields=["school", "name"], name="teaching_point_unique_name")]
+
+    def __str__(self) -> str:
+        return self.name

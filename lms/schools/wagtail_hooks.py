@@ -1,0 +1,34 @@
+from wagtail.snippets.models import register_snippet
+from wagtail.snippets.views.snippets import SnippetViewSetGroup
+
+from lms.accounts.viewsets import ScopedSnippetViewSet
+
+from .models import PartySchool, TeachingPoint
+
+
+class PartySchoolViewSet(ScopedSnippetViewSet):
+    model = PartySchool
+    icon = "home"
+    menu_label = "党校"
+    list_display = ["name", "tier", "parent", "region"]
+    list_filter = ["tier"]
+    search_fields = ["name", "region"]
+
+
+class TeachingPointViewSet(ScopedSnippetViewSet):
+    model = TeachingPoint
+    icon = "site"
+    menu_label = "基层教学点"
+    list_display = ["name", "category", "school", "capacity", "is_active"]
+    list_filter = ["category", "school", "is_active"]
+    search_fields = ["name", "run_by"]
+
+
+class SchoolsGroup(SnippetViewSetGroup):
+    menu_label = "三级党校"
+    menu_icon = "home"
+    menu_order = 200
+    items = (PartySchoolViewSet, TeachingPointViewSet)
+
+
+register_snippet(SchoolsGroup)

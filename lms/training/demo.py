@@ -1,0 +1,490 @@
+"""Demo plans, classes, sessions, enrolment, attendance and credited days for `seed_demo`.
+
+For each of the last ``ctx.years`` years (ending this year): an approved annual plan per
+school; 129 classes county-wide (19 at the city school, 10 per town school) on working days,
+each linked to a planned class; about 7 % of them break the 5+1+N template and stay drafts;
+the rest are published with sessions at teaching points and leader lectures by roster
+teachers (no teacher or teaching point is double-booked on a day).
+
+Enrolment: about 2.3 trainings per member and year (the district in the sources: 230,000 at
+101,599 members); 7 % of members are never trained. Attendance rows are written for the
+sessions that carry the day — the leader lecture and the teaching-point visit (plus the
+second day of two-day rotation classes) — not for every short item, which keeps the rows at
+about two per training (≈2.3 M rows for five years) while the credited-day rule
+(lms.training.credit, applied here to the same in-memory data) still decides the days. Most
+trainees attend; a few attend only the lecture (their day is not credited); a few are absent.
+Classes after today have enrolments but no attendance. The member ``dangyuan`` is enrolled in
+a class at 伦镇 whose sign-in session starts this half hour, so the QR sign-in can be tried
+right after seeding. Next year's plans of 伦镇 and 房寺镇 await approval.
+
+Rows are written with COPY on PostgreSQL (executemany elsewhere).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from contextlib import contextmanager
+
+from django.db import connection, transaction
+from django.utils import timezone
+
+from lms.accounts.models import User
+from lms.members.models import Member
+from lms.schools.models import PartySchool, TeachingPoint
+
+from .credit import credited_days_for, seconds_to_hours
+from .models import AnnualPlan, Attendance, ClassSession, CreditedDay, Enrollment, PlannedClass, TrainingClass
+from .template import MANDATORY_KINDS, check_template
+
+Kind = ClassSession.Kind
+CITY_CLASSES = 19
+TOWN_CLASSES = 10
+TRAININGS_PER_MEMBER = 2.3
+NEVER_TRAINED = 0.07
+NONCOMPLIANT = 0.07
+CITY_TOPICS = [
+    ("学习贯彻党的二十届四中全会精神专题班", "thematic"),
+    ("党章党规党纪专题培训班", "general"),
+    ("乡村振兴专题示范班", "thematic"),
+    ("基层党组织书记履职能力提升班", "professional"),
+    ("村“两委”成员能力提升班", "professional"),
+    ("警示教育专题班", "thematic"),
+    ("党史学习教育专题班", "general"),
+    ("非公企业党建工作培训班", "professional"),
+]
+TOWN_TOPICS = [
+    ("党员冬春训班", "general"),
+    ("党章学习班", "general"),
+    ("乡村振兴实用技术班", "thematic"),
+    ("流动党员集中学习班", "general"),
+    ("农村党员致富带头人培训班", "professional"),
+    ("廉洁文化教育班", "thematic"),
+]
+OPTIONAL_TITLES = ["观看警示教育片", "红色歌曲合唱", "重温党史故事", "党员志愿服务实践", "交流研讨"]
+LECTURES = ["新时代党的建设总要求", "深入学习贯彻党的创新理论", "基层治理能力现代化", "全面推进乡村振兴"]
+
+
+def _copy(model, fields: list[str], rows) -> int:
+    """Bulk insert plain tuples: COPY on PostgreSQL, executemany otherwise."""
+    table = model._meta.db_table
+    columns = [model._meta.get_field(f).column for f in fields]
+    n = 0
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            sql = f"COPY {table} ({', '.join(columns)}) FROM STDIN"
+            with cursor.cursor.copy(sql) as copy:
+                for row in rows:
+                    copy.write_row(row)
+                    n += 1
+        else:
+            placeholders = ", ".join(["%s"] * len(columns))
+            sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({placeholders})"
+            batch = []
+            for row in rows:
+                batch.append(row)
+                if len(batch) >= 5000:
+                    cursor.executemany(sql, batch)
+                    n += len(batch)
+                    batch = []
+            if batch:
+                cursor.executemany(sql, batch)
+                n += len(batch)
+    return n
+
+
+@contextmanager
+def _bulk_load(*models):
+    """On PostgreSQL, drop the secondary indexes, unique and foreign-key constraints of the
+    given (empty) tables while millions of rows are copied in, then recreate them: one sort
+    per index and one validating join per foreign key instead of per-row index maintenance and
+    millions of deferred trigger events at commit. Elsewhere a no-op."""
+    if connection.vendor != "postgresql":
+        yield
+        return
+    saved: list[tuple[str, str, str]] = []  # (kind, table/name, ddl)
+    with connection.cursor() as cursor:
+        # Fire earlier steps' deferred FK checks now: ALTER TABLE refuses pending trigger events.
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        for model in models:
+            table = model._meta.db_table
+            cursor.execute(
+                "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint "
+                "WHERE conrelid = %s::regclass AND contype IN ('f', 'u')",
+                [table],
+            )
+            constraints = cursor.fetchall()
+            cursor.execute(
+                "SELECT i.indexname, i.indexdef FROM pg_indexes i WHERE i.tablename = %s "
+                "AND i.indexname NOT IN (SELECT conname FROM pg_constraint WHERE conrelid = %s::regclass)",
+                [table, table],
+            )
+            indexes = cursor.fetchall()
+            for name, definition in constraints:
+                cursor.execute(f'ALTER TABLE "{table}" DROP CONSTRAINT "{name}"')
+                saved.append(("constraint", table, f'ALTER TABLE "{table}" ADD CONSTRAINT "{name}" {definition}'))
+            for name, definition in indexes:
+                cursor.execute(f'DROP INDEX "{name}"')
+                saved.append(("index", table, definition))
+    yield
+    with connection.cursor() as cursor:
+        for kind in ("index", "constraint"):
+            for k, _table, ddl in saved:
+                if k == kind:
+                    cursor.execute(ddl)
+        for model in models:
+            cursor.execute(f'ANALYZE "{model._meta.db_table}"')
+        cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+
+
+def _working_days(year: int) -> list[dt.date]:
+    day, out = dt.date(year, 1, 6), []
+    while day <= dt.date(year, 12, 20):
+        if day.weekday() < 5 and not (dt.date(year, 1, 25) <= day <= dt.date(year, 2, 15)):
+            out.append(day)
+        day += dt.timedelta(days=1)
+    return out
+
+
+def _at(day: dt.date, h: int, m: int = 0) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time(h, m), tzinfo=timezone.get_current_timezone())
+
+
+def _roster_teacher_ids(year: int) -> list[int]:
+    from teachers.models import Teacher
+
+    try:
+        from teachers.selectors import roster_teachers
+
+        qs = roster_teachers(year)
+    except ImportError:
+        qs = Teacher.objects.filter(is_active=True)
+    leaders = list(qs.filter(kind=Teacher.Kind.LEADER).values_list("id", flat=True))
+    return leaders or list(qs.values_list("id", flat=True))
+
+
+class _Bookings:
+    """Per-day sets of booked teachers and teaching points, so demo data never double-books."""
+
+    def __init__(self):
+        self.teachers: dict[dt.date, set[int]] = defaultdict(set)
+        self.points: dict[dt.date, set[int]] = defaultdict(set)
+
+    def teacher(self, rng, day, candidates):
+        free = [t for t in candidates if t not in self.teachers[day]]
+        if not free:
+            return None
+        t = rng.choice(free)
+        self.teachers[day].add(t)
+        return t
+
+    def point(self, rng, day, candidates):
+        free = [p for p in candidates if p not in self.points[day]]
+        if not free:
+            return None
+        p = rng.choice(free)
+        self.points[day].add(p)
+        return p
+
+
+def _sessions_for(rng, c: TrainingClass, bookings: _Bookings, points: list[int], teachers: list[int]):
+    """Sessions of one class (unsaved) and the indexes of those that get attendance rows."""
+    d1 = c.start_date
+    s = []
+
+    def add(kind, start, end, **kw):
+        s.append(ClassSession(training_class=c, kind=kind, starts_at=start, ends_at=end, **kw))
+        return len(s) - 1
+
+    add(Kind.SIGN_IN, _at(d1, 8, 30), _at(d1, 9), room=c.place)
+    add(Kind.ANTHEM, _at(d1, 9), _at(d1, 9, 10), room=c.place)
+    add(Kind.OATH, _at(d1, 9, 10), _at(d1, 9, 30), room=c.place)
+    add(Kind.CONSTITUTION, _at(d1, 9, 30), _at(d1, 10, 30), room=c.place)
+    lecture = add(
+        Kind.LEADER_LECTURE,
+        _at(d1, 10, 40),
+        _at(d1, 12),
+        title=rng.choice(LECTURES),
+        room=c.place,
+        teacher_id=bookings.teacher(rng, d1, teachers),
+    )
+    carry = [lecture]
+    if c.is_rotation:
+        d2 = c.end_date
+        carry.append(add(Kind.OPTIONAL, _at(d1, 14), _at(d1, 16, 30), title="支部书记履职能力专题辅导", room=c.place))
+        point = bookings.point(rng, d2, points)
+        carry.append(add(Kind.TEACHING_POINT, _at(d2, 9), _at(d2, 11, 30), teaching_point_id=point))
+        add(Kind.OPTIONAL, _at(d2, 14), _at(d2, 16), title="交流研讨", room=c.place)
+    else:
+        point = bookings.point(rng, d1, points)
+        carry.append(add(Kind.TEACHING_POINT, _at(d1, 14), _at(d1, 16, 30), teaching_point_id=point))
+        if rng.random() < 0.3:
+            add(Kind.OPTIONAL, _at(d1, 16, 40), _at(d1, 17, 30), title=rng.choice(OPTIONAL_TITLES), room=c.place)
+    return s, carry
+
+
+def _break_template(rng, sessions: list[ClassSession]) -> list[ClassSession]:
+    """Drop one mandatory item or the teaching-point visit (the classes that stay drafts)."""
+    if rng.random() < 0.5:
+        return [x for x in sessions if x.kind != Kind.TEACHING_POINT]
+    drop = rng.choice([k for k in MANDATORY_KINDS if k != Kind.LEADER_LECTURE])
+    return [x for x in sessions if x.kind != drop]
+
+
+@transaction.atomic
+def seed(ctx) -> None:
+    rng = ctx.rng
+    city: PartySchool = ctx.city_school or PartySchool.objects.get(tier=PartySchool.Tier.CITY)
+    towns = ctx.towns or list(PartySchool.objects.filter(tier=PartySchool.Tier.TOWN).order_by("id"))
+    schools = [city, *towns]
+    points_by_town: dict[int, list[int]] = defaultdict(list)
+    for pid, school_id in TeachingPoint.objects.filter(is_active=True).values_list("id", "school_id"):
+        points_by_town[school_id].append(pid)
+    all_points = [p for ps in points_by_town.values() for p in ps]
+    reviewer = User.objects.filter(username="zuzhibu").first()
+
+    rows = list(Member.objects.filter(is_active=True).values_list("id", "branch__town_id", "is_branch_secretary"))
+    rng.shuffle(rows)
+    cut = int(len(rows) * NEVER_TRAINED)
+    demo_ids = set(Member.objects.filter(user__username__in=["dangyuan", "shuji"]).values_list("id", flat=True))
+    trained = [r for r in rows[cut:]] + [r for r in rows[:cut] if r[0] in demo_ids]
+    pool_all = [r[0] for r in trained]
+    pool_town: dict[int, list[int]] = defaultdict(list)
+    for mid, town_id, _ in trained:
+        pool_town[town_id].append(mid)
+    secretaries = [r[0] for r in trained if r[2]]
+    pools = (pool_all, pool_town, secretaries)
+
+    n_classes = CITY_CLASSES + TOWN_CLASSES * len(towns)
+    per_class = max(10, round(TRAININGS_PER_MEMBER * len(rows) / (n_classes * (1 - NONCOMPLIANT))))
+    first_year = ctx.year - ctx.years + 1
+    totals = defaultdict(int)
+    with _bulk_load(Enrollment, Attendance, CreditedDay):
+        for year in range(first_year, ctx.year + 1):
+            _seed_year(
+                ctx, rng, year, city, towns, schools, points_by_town, all_points, reviewer, pools, per_class, totals
+            )
+    _next_year_plans(ctx, rng, towns, per_class)
+    _demo_live_class(ctx, rng, towns, points_by_town)
+    ctx.log(
+        f"  班次 {totals['classes']}（不符合5+1+N {totals['noncompliant']}），报名 {totals['enrollments']}，"
+        f"出勤记录 {totals['attendance']}，认定培训日 {totals['credited_days']}"
+    )
+
+
+def _seed_year(ctx, rng, year, city, towns, schools, points_by_town, all_points, reviewer, pools, per_class, totals):
+    pool_all, pool_town, secretaries = pools
+    teachers = _roster_teacher_ids(year)
+    bookings = _Bookings()
+    days = _working_days(year)
+    # plans and classes
+    plans = [
+        AnnualPlan(
+            school=s,
+            year=year,
+            title=f"{s.name}{year}年度教学计划",
+            status=AnnualPlan.Status.APPROVED,
+            submitted_at=_at(dt.date(year, 1, 3), 10),
+            reviewed_at=_at(dt.date(year, 1, 5), 15),
+            reviewed_by=reviewer,
+            review_comment="同意。",
+        )
+        for s in schools
+    ]
+    AnnualPlan.objects.bulk_create(plans)
+    specs = []  # (school, plan, title, module, is_rotation, day, audiences)
+    for plan in plans:
+        s = plan.school
+        count = CITY_CLASSES if s.pk == city.pk else TOWN_CLASSES
+        topics = CITY_TOPICS if s.pk == city.pk else TOWN_TOPICS
+        chosen = sorted(rng.sample(days, count))
+        for i, day in enumerate(chosen):
+            title, module = topics[i % len(topics)]
+            rotation = s.pk == city.pk and i % 6 == 3
+            if rotation:
+                title, module = "基层党组织书记集中轮训班", "professional"
+            audiences = (
+                ["branch_secretary"]
+                if rotation
+                else (["ordinary"] if module != "professional" else ["village_committee"])
+            )
+            specs.append((s, plan, f"{year}年{title}（第{i + 1}期）", module, rotation, day, audiences))
+    planned = [
+        PlannedClass(
+            plan=plan,
+            title=title,
+            module=module,
+            audiences=aud,
+            quarter=(day.month - 1) // 3 + 1,
+            target_trainees=per_class,
+            is_rotation=rot,
+        )
+        for (s, plan, title, module, rot, day, aud) in specs
+    ]
+    PlannedClass.objects.bulk_create(planned)
+    classes = []
+    for (s, _plan, title, module, rot, day, aud), pc in zip(specs, planned, strict=True):
+        if rot and day.weekday() == 4:
+            day -= dt.timedelta(days=1)  # two-day classes run Monday–Thursday starts
+        end = day + dt.timedelta(days=1) if rot else day
+        classes.append(
+            TrainingClass(
+                title=title,
+                school=s,
+                module=module,
+                audiences=aud,
+                is_rotation=rot,
+                start_date=day,
+                end_date=end,
+                capacity=int(per_class * 1.2) // 10 * 10 + 10,
+                place=f"{s.name}报告厅",
+                planned_class=pc,
+            )
+        )
+    TrainingClass.objects.bulk_create(classes)
+
+    all_sessions: list[ClassSession] = []
+    per_class_sessions = []
+    for c in classes:
+        points = all_points if c.school_id == city.pk else points_by_town[c.school_id]
+        sessions, carry = _sessions_for(rng, c, bookings, points, teachers)
+        if rng.random() < NONCOMPLIANT:
+            keep = _break_template(rng, sessions)
+            carry = []
+            sessions = keep
+        sessions = [x for x in sessions if x.kind != Kind.TEACHING_POINT or x.teaching_point_id]
+        result = check_template(c, sessions)
+        c.is_compliant, c.compliance_missing = result.ok, result.missing
+        if result.ok:
+            c.status = TrainingClass.Status.PUBLISHED
+            c.published_at = _at(c.start_date - dt.timedelta(days=14), 9)
+        per_class_sessions.append((c, sessions, [sessions[i] for i in carry if i < len(sessions)] if result.ok else []))
+        all_sessions += sessions
+    ClassSession.objects.bulk_create(all_sessions, batch_size=5000)
+    TrainingClass.objects.bulk_update(classes, ["is_compliant", "compliance_missing", "status", "published_at"])
+
+    # enrolment, attendance, credited days
+    enrol_rows, att_rows, credit_rows = [], [], []
+    for c, sessions, carry in per_class_sessions:
+        if c.status != TrainingClass.Status.PUBLISHED:
+            continue
+        if c.is_rotation:
+            pool = secretaries
+        elif c.school_id == city.pk:
+            pool = pool_all
+        else:
+            pool = pool_town[c.school_id]
+        size = min(len(pool), int(per_class * rng.uniform(0.8, 1.2)), c.capacity)
+        members = rng.sample(pool, size)
+        enrolled_at = _at(c.start_date - dt.timedelta(days=7), 10)
+        enrol_rows += [(c.pk, m, enrolled_at) for m in members]
+        if c.end_date > ctx.today or not carry:
+            continue
+        present = []
+        for m in members:
+            r = rng.random()
+            if r < 0.90:
+                present += [(m, s.pk) for s in carry]
+            elif r < 0.95:
+                present.append((m, carry[0].pk))
+        for m, sid in present:
+            start = next(s.starts_at for s in carry if s.pk == sid)
+            att_rows.append((sid, m, True, Attendance.Source.QR, start + dt.timedelta(minutes=rng.randint(-10, 5))))
+        for (m, day), secs in credited_days_for(sessions, present).items():
+            credit_rows.append((m, day, c.pk, c.school.tier, c.is_rotation, seconds_to_hours(secs)))
+    totals["enrollments"] += _copy(Enrollment, ["training_class", "member", "created_at"], enrol_rows)
+    totals["attendance"] += _copy(Attendance, ["session", "member", "present", "source", "signed_at"], att_rows)
+    totals["credited_days"] += _copy(
+        CreditedDay, ["member", "day", "training_class", "school_tier", "is_rotation", "hours"], credit_rows
+    )
+    totals["classes"] += len(classes)
+    totals["noncompliant"] += sum(1 for c in classes if not c.is_compliant)
+    ctx.log(f"    {year}: {len(classes)} 个班次，{len(enrol_rows)} 人次报名，{len(credit_rows)} 个认定培训日")
+
+
+def _next_year_plans(ctx, rng, towns, per_class) -> None:
+    """Two town schools have submitted next year's plan: the department has something to approve."""
+    for town in towns:
+        if town.region not in ("伦镇", "房寺镇"):
+            continue
+        submitter = User.objects.filter(staff_assignments__school=town).first()
+        plan = AnnualPlan.objects.create(
+            school=town,
+            year=ctx.year + 1,
+            title=f"{town.name}{ctx.year + 1}年度教学计划",
+            status=AnnualPlan.Status.SUBMITTED,
+            submitted_at=timezone.now(),
+            submitted_by=submitter,
+            notes="按照“5+1+N”模式，每季度至少举办两期集中培训。",
+        )
+        PlannedClass.objects.bulk_create(
+            [
+                PlannedClass(plan=plan, title=title, module=module, quarter=q, target_trainees=per_class)
+                for q, (title, module) in enumerate(rng.sample(TOWN_TOPICS, 4), start=1)
+            ]
+        )
+
+
+def _demo_live_class(ctx, rng, towns, points_by_town) -> None:
+    """A published class at 伦镇 whose sign-in opens now, with dangyuan and shuji enrolled."""
+    town = next((t for t in towns if t.region == "伦镇"), towns[0] if towns else None)
+    if town is None:
+        return
+    local = timezone.localtime()
+    start = local.replace(minute=0 if local.minute < 30 else 30, second=0, microsecond=0)
+    c = TrainingClass.objects.create(
+        title=f"{town.region}{local.year}年党员集中培训班（演示）",
+        school=town,
+        module="general",
+        audiences=["ordinary"],
+        start_date=start.date(),
+        end_date=(start + dt.timedelta(hours=8)).date(),
+        capacity=80,
+        place=f"{town.name}报告厅",
+        status=TrainingClass.Status.PUBLISHED,
+        published_at=timezone.now(),
+    )
+    busy_teachers = set(
+        ClassSession.objects.filter(starts_at__date=start.date(), teacher__isnull=False).values_list(
+            "teacher_id", flat=True
+        )
+    )
+    busy_points = set(
+        ClassSession.objects.filter(starts_at__date=start.date(), teaching_point__isnull=False).values_list(
+            "teaching_point_id", flat=True
+        )
+    )
+    teachers = [t for t in _roster_teacher_ids(start.year) if t not in busy_teachers]
+    jiangshi = (
+        User.objects.filter(username="jiangshi", teacher__isnull=False).values_list("teacher__id", flat=True).first()
+    )
+    teacher = jiangshi if jiangshi in teachers else (teachers[0] if teachers else None)
+    points = [p for p in points_by_town.get(town.pk, []) if p not in busy_points]
+    plan = [
+        (Kind.SIGN_IN, 0, 30, {}),
+        (Kind.ANTHEM, 30, 40, {}),
+        (Kind.OATH, 40, 60, {}),
+        (Kind.CONSTITUTION, 60, 120, {}),
+        (Kind.LEADER_LECTURE, 130, 210, {"teacher_id": teacher, "title": rng.choice(LECTURES)}),
+        (Kind.TEACHING_POINT, 300, 450, {"teaching_point_id": points[0] if points else None}),
+    ]
+    sessions = [
+        ClassSession(
+            training_class=c,
+            kind=kind,
+            starts_at=start + dt.timedelta(minutes=a),
+            ends_at=start + dt.timedelta(minutes=b),
+            room=c.place if kind != Kind.TEACHING_POINT else "",
+            **kw,
+        )
+        for kind, a, b, kw in plan
+    ]
+    ClassSession.objects.bulk_create([s for s in sessions if s.kind != Kind.TEACHING_POINT or s.teaching_point_id])
+    result = check_template(c)
+    c.is_compliant, c.compliance_missing = result.ok, result.missing
+    c.save(update_fields=["is_compliant", "compliance_missing"])
+    demo = list(Member.objects.filter(user__username__in=["dangyuan", "shuji"]).values_list("id", flat=True))
+    others = list(
+        Member.objects.filter(branch__town=town, is_active=True).exclude(id__in=demo).values_list("id", flat=True)[:40]
+    )
+    Enrollment.objects.bulk_create([Enrollment(training_class=c, member_id=m) for m in demo + others])

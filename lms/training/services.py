@@ -1,0 +1,559 @@
+"""Writes for plans, classes, sessions, enrolment and attendance.
+
+Every function takes the acting user and checks the one permission rule for schools
+(`school_manage_check`): school staff manage the classes and plans of the schools in their
+scope; organization-department staff approve plans; members only sign themselves in.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connection, transaction
+from django.utils import timezone
+
+from lms.accounts.scope import scope_for, scoped
+from lms.audit.services import audit_record
+from lms.members.models import Member
+from lms.schools.models import PartySchool
+
+from . import signin
+from .credit import credited_days_recompute
+from .models import AnnualPlan, Attendance, ClassSession, Enrollment, PlannedClass, TrainingClass
+from .rules import session_conflicts, teaching_point_allowed
+from .template import check_template, template_sessions
+
+NOT_YOUR_SCHOOL = "您无权管理该党校的班次或计划。"
+NOT_DEPARTMENT = "只有组织部工作人员可以审批该党校的教学计划。"
+
+
+# --- permissions -----------------------------------------------------------------------------
+
+
+def school_manageable(user, school: PartySchool | int) -> bool:
+    """School staff manage the schools in their scope (a town school its own, the city school
+    itself and the towns under it); superusers manage all."""
+    scope = scope_for(user)
+    school_id = getattr(school, "pk", school)
+    return scope.is_all or (scope.can_manage_schools and school_id in scope.school_ids)
+
+
+def school_manage_check(user, school: PartySchool | int) -> None:
+    if not school_manageable(user, school):
+        raise PermissionDenied(NOT_YOUR_SCHOOL)
+
+
+def plan_reviewable(user, plan: AnnualPlan) -> bool:
+    scope = scope_for(user)
+    return scope.is_all or (scope.can_manage_pool and plan.school_id in scope.school_ids)
+
+
+def roster_teachers_for(year: int):
+    """Teachers a school may book this year: the pool's yearly roster. Until the teachers app
+    provides `roster_teachers`, every active teacher of the pool."""
+    try:
+        from teachers.selectors import roster_teachers
+    except ImportError:
+        from teachers.models import Teacher
+
+        return Teacher.objects.filter(is_active=True)
+    return roster_teachers(year)
+
+
+# --- annual plans ----------------------------------------------------------------------------
+
+
+@transaction.atomic
+def plan_create(*, user, school: PartySchool, year: int, title: str = "", notes: str = "") -> AnnualPlan:
+    school_manage_check(user, school)
+    if AnnualPlan.objects.filter(school=school, year=year).exists():
+        raise ValidationError({"year": f"{school}的{year}年度教学计划已存在。"})
+    plan = AnnualPlan(school=school, year=year, title=title or f"{school}{year}年度教学计划", notes=notes)
+    plan.full_clean()
+    plan.save()
+    return plan
+
+
+def _plan_editable_check(user, plan: AnnualPlan) -> None:
+    school_manage_check(user, plan.school_id)
+    if not plan.is_editable:
+        raise ValidationError(f"计划当前状态为“{plan.get_status_display()}”，不能修改。")
+
+
+@transaction.atomic
+def planned_class_add(
+    *,
+    user,
+    plan: AnnualPlan,
+    title: str,
+    quarter: int,
+    module: str = "general",
+    audiences: list[str] | None = None,
+    target_trainees: int = 50,
+    is_rotation: bool = False,
+) -> PlannedClass:
+    plan = AnnualPlan.objects.select_for_update().get(pk=plan.pk)
+    _plan_editable_check(user, plan)
+    item = PlannedClass(
+        plan=plan,
+        title=title,
+        quarter=quarter,
+        module=module,
+        audiences=list(audiences or []),
+        target_trainees=target_trainees,
+        is_rotation=is_rotation,
+    )
+    item.full_clean()
+    item.save()
+    return item
+
+
+@transaction.atomic
+def planned_class_delete(*, user, planned_class: PlannedClass) -> None:
+    _plan_editable_check(user, planned_class.plan)
+    planned_class.delete()
+
+
+@transaction.atomic
+def plan_submit(*, user, plan: AnnualPlan) -> AnnualPlan:
+    plan = AnnualPlan.objects.select_for_update().get(pk=plan.pk)
+    _plan_editable_check(user, plan)
+    if not plan.planned_classes.exists():
+        raise ValidationError("计划中还没有任何班次，不能提交。")
+    plan.status = AnnualPlan.Status.SUBMITTED
+    plan.submitted_at, plan.submitted_by = timezone.now(), user
+    plan.save(update_fields=["status", "submitted_at", "submitted_by"])
+    audit_record(actor=user, action="plan_submit", obj=plan, summary=f"提交{plan}")
+    return plan
+
+
+@transaction.atomic
+def plan_review(*, user, plan: AnnualPlan, approve: bool, comment: str = "") -> AnnualPlan:
+    """Approve, or return with a comment (a comment is required when returning)."""
+    plan = AnnualPlan.objects.select_for_update().get(pk=plan.pk)
+    if not plan_reviewable(user, plan):
+        raise PermissionDenied(NOT_DEPARTMENT)
+    if plan.status != AnnualPlan.Status.SUBMITTED:
+        raise ValidationError(f"只能审批“待审批”的计划（当前：{plan.get_status_display()}）。")
+    comment = (comment or "").strip()
+    if not approve and not comment:
+        raise ValidationError({"comment": "退回计划时请填写审批意见。"})
+    before = plan.status
+    plan.status = AnnualPlan.Status.APPROVED if approve else AnnualPlan.Status.RETURNED
+    plan.review_comment = comment
+    plan.reviewed_at, plan.reviewed_by = timezone.now(), user
+    plan.save(update_fields=["status", "review_comment", "reviewed_at", "reviewed_by"])
+    audit_record(
+        actor=user,
+        action="plan_approve" if approve else "plan_return",
+        obj=plan,
+        summary=f"{'批准' if approve else '退回'}{plan}",
+        changes={"status": [before, plan.status], "comment": comment},
+    )
+    return plan
+
+
+# --- classes and sessions --------------------------------------------------------------------
+
+
+def compliance_refresh(training_class: TrainingClass) -> None:
+    """Store the 5+1+N result on the class (called after every session change)."""
+    result = check_template(training_class)
+    TrainingClass.objects.filter(pk=training_class.pk).update(is_compliant=result.ok, compliance_missing=result.missing)
+    training_class.is_compliant, training_class.compliance_missing = result.ok, result.missing
+
+
+CLASS_FIELDS = ("title", "module", "audiences", "is_rotation", "start_date", "end_date", "capacity", "place")
+
+
+@transaction.atomic
+def class_create(
+    *,
+    user,
+    school: PartySchool,
+    title: str,
+    start_date: dt.date,
+    end_date: dt.date | None = None,
+    module: str = "general",
+    audiences: list[str] | None = None,
+    capacity: int = 60,
+    place: str = "",
+    is_rotation: bool = False,
+    planned_class: PlannedClass | None = None,
+    from_template: bool = True,
+) -> TrainingClass:
+    """Create a draft class; ``from_template`` pre-fills the five mandatory items."""
+    school_manage_check(user, school)
+    if planned_class is not None and planned_class.plan.school_id != school.pk:
+        raise ValidationError({"planned_class": "计划班次不属于该党校的年度计划。"})
+    training_class = TrainingClass(
+        school=school,
+        title=title,
+        start_date=start_date,
+        end_date=end_date or start_date,
+        module=module,
+        audiences=list(audiences or []),
+        capacity=capacity,
+        place=place,
+        is_rotation=is_rotation,
+        planned_class=planned_class,
+        created_by=user if getattr(user, "is_authenticated", False) else None,
+    )
+    training_class.full_clean()
+    if training_class.end_date < training_class.start_date:
+        raise ValidationError({"end_date": "结束日期不能早于开始日期。"})
+    training_class.save()
+    if from_template:
+        ClassSession.objects.bulk_create(template_sessions(training_class))
+    compliance_refresh(training_class)
+    return training_class
+
+
+@transaction.atomic
+def class_update(*, user, training_class: TrainingClass, **fields) -> TrainingClass:
+    school_manage_check(user, training_class.school_id)
+    unknown = set(fields) - set(CLASS_FIELDS)
+    if unknown:
+        raise ValidationError(f"不能修改的字段：{', '.join(sorted(unknown))}")
+    for name, value in fields.items():
+        setattr(training_class, name, value)
+    training_class.full_clean()
+    if training_class.end_date < training_class.start_date:
+        raise ValidationError({"end_date": "结束日期不能早于开始日期。"})
+    training_class.save(update_fields=list(fields) or None)
+    return training_class
+
+
+@transaction.atomic
+def class_publish(*, user, training_class: TrainingClass) -> TrainingClass:
+    """Publish a class; refused with the exact list of what 5+1+N still misses."""
+    training_class = TrainingClass.objects.select_for_update().get(pk=training_class.pk)
+    school_manage_check(user, training_class.school_id)
+    if training_class.status == TrainingClass.Status.CANCELLED:
+        raise ValidationError("已取消的班次不能发布。")
+    result = check_template(training_class)
+    compliance_refresh(training_class)
+    if not result.ok:
+        raise ValidationError(result.missing)
+    if training_class.status != TrainingClass.Status.PUBLISHED:
+        training_class.status = TrainingClass.Status.PUBLISHED
+        training_class.published_at = timezone.now()
+        training_class.save(update_fields=["status", "published_at"])
+        audit_record(actor=user, action="class_publish", obj=training_class, summary=f"发布班次{training_class}")
+    return training_class
+
+
+@transaction.atomic
+def class_cancel(*, user, training_class: TrainingClass) -> TrainingClass:
+    training_class = TrainingClass.objects.select_for_update().get(pk=training_class.pk)
+    school_manage_check(user, training_class.school_id)
+    before = training_class.status
+    training_class.status = TrainingClass.Status.CANCELLED
+    training_class.save(update_fields=["status"])
+    audit_record(
+        actor=user,
+        action="class_cancel",
+        obj=training_class,
+        summary=f"取消班次{training_class}",
+        changes={"status": [before, training_class.status]},
+    )
+    credited_days_recompute(training_class)
+    return training_class
+
+
+def _lock_bookables(session: ClassSession) -> None:
+    """Serialize bookings of the same teacher / teaching point so two staff users cannot both
+    pass the conflict check at once (row locks on PostgreSQL; SQLite serializes writers)."""
+    from lms.schools.models import TeachingPoint
+    from teachers.models import Teacher
+
+    if session.teacher_id:
+        list(Teacher.objects.select_for_update().filter(pk=session.teacher_id))
+    if session.teaching_point_id:
+        list(TeachingPoint.objects.select_for_update().filter(pk=session.teaching_point_id))
+
+
+def session_rule_errors(session: ClassSession, school: PartySchool) -> dict[str, str]:
+    """Place, teacher and time rules of a session (without double bookings); shared by the
+    workspace, the API and the Wagtail admin form."""
+    errors: dict[str, str] = {}
+    if session.kind == ClassSession.Kind.OPTIONAL and not (session.title or "").strip():
+        errors["title"] = "自选动作请填写名称。"
+    if session.starts_at and session.ends_at and session.ends_at <= session.starts_at:
+        errors["ends_at"] = "结束时间必须晚于开始时间。"
+    if session.kind == ClassSession.Kind.TEACHING_POINT and not session.teaching_point_id:
+        errors["teaching_point"] = "现场教学请选择基层教学点。"
+    if session.teaching_point_id and not teaching_point_allowed(school, session.teaching_point):
+        errors["teaching_point"] = "镇街党校只能选择本镇街的基层教学点。"
+    if session.teacher_id and session.starts_at:
+        year = timezone.localtime(session.starts_at).year
+        if not roster_teachers_for(year).filter(pk=session.teacher_id).exists():
+            errors["teacher"] = f"该讲师不在{year}年度师资库名单中，不能安排授课。"
+    return errors
+
+
+@transaction.atomic
+def session_save(*, user, session: ClassSession) -> ClassSession:
+    """Create or change a session: place and teacher rules, no double booking, then the
+    class's stored 5+1+N result is refreshed."""
+    training_class = TrainingClass.objects.select_related("school").get(pk=session.training_class_id)
+    school_manage_check(user, training_class.school)
+    errors = session_rule_errors(session, training_class.school)
+    if errors:
+        raise ValidationError(errors)
+    session.full_clean()
+    _lock_bookables(session)
+    errors = session_conflicts(session)
+    if errors:
+        raise ValidationError(errors)
+    session.save()
+    compliance_refresh(training_class)
+    return session
+
+
+@transaction.atomic
+def session_delete(*, user, session: ClassSession) -> None:
+    training_class = session.training_class
+    school_manage_check(user, training_class.school_id)
+    if session.attendances.exists():
+        raise ValidationError("该课次已有签到记录，不能删除。")
+    session.delete()
+    compliance_refresh(training_class)
+
+
+# --- enrolment -------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def enrollment_add(*, user, training_class: TrainingClass, member_ids: Iterable[int]) -> list[Enrollment]:
+    """Enrol members (in the user's jurisdiction) up to capacity. The class row is locked so
+    concurrent enrolments cannot overfill it. Already-enrolled members are skipped."""
+    training_class = TrainingClass.objects.select_for_update().get(pk=training_class.pk)
+    school_manage_check(user, training_class.school_id)
+    if training_class.status == TrainingClass.Status.CANCELLED:
+        raise ValidationError("班次已取消，不能报名。")
+    wanted = []
+    for raw in member_ids:
+        try:
+            wanted.append(int(raw))
+        except (TypeError, ValueError):
+            raise ValidationError(f"党员编号格式不正确：{raw}") from None
+    wanted = list(dict.fromkeys(wanted))
+    allowed = set(scoped(Member.objects.filter(pk__in=wanted, is_active=True), user).values_list("pk", flat=True))
+    refused = [m for m in wanted if m not in allowed]
+    if refused:
+        raise ValidationError(f"以下党员不存在或不在您的管辖范围内：{', '.join(map(str, refused))}")
+    already = set(
+        Enrollment.objects.filter(training_class=training_class, member_id__in=wanted).values_list(
+            "member_id", flat=True
+        )
+    )
+    new = [m for m in wanted if m not in already]
+    taken = Enrollment.objects.filter(training_class=training_class).count()
+    free = training_class.capacity - taken
+    if len(new) > free:
+        raise ValidationError(
+            f"名额不足：容量{training_class.capacity}人，已报名{taken}人，本次最多还能报名{max(free, 0)}人。"
+        )
+    rows = [Enrollment(training_class=training_class, member_id=m, enrolled_by=user) for m in new]
+    Enrollment.objects.bulk_create(rows)
+    return rows
+
+
+@transaction.atomic
+def enrollment_remove(*, user, enrollment: Enrollment) -> None:
+    school_manage_check(user, enrollment.training_class.school_id)
+    audit_record(
+        actor=user,
+        action="enrollment_remove",
+        obj=enrollment.training_class,
+        summary=f"取消报名：{enrollment.member}",
+        changes={"member": enrollment.member_id},
+    )
+    enrollment.delete()
+
+
+# --- sign-in and roll call -------------------------------------------------------------------
+
+NOT_MEMBER = "只有党员账号可以签到。"
+NOT_ENROLLED = "您未报名该班次，无法签到。如有疑问请联系主办党校。"
+NOT_PUBLISHED = "该班次尚未发布或已取消，无法签到。"
+TOO_EARLY = "签到尚未开始：本课次 {start} 开始，开课前 {before} 分钟开放签到。"
+TOO_LATE = "签到已结束：本课次于 {end} 结束，签到截止于结束后 {after} 分钟。"
+NO_SESSION = "签到码不正确或已过期，或您当前没有正在进行的课次。"
+
+
+class SignInRefused(Exception):
+    """Raised with a Chinese reason when a sign-in is not accepted."""
+
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason
+
+
+def signin_window(session: ClassSession) -> tuple[dt.datetime, dt.datetime]:
+    before = int(getattr(settings, "TRAINING_SIGNIN_OPEN_BEFORE_MINUTES", 30))
+    after = int(getattr(settings, "TRAINING_SIGNIN_CLOSE_AFTER_MINUTES", 15))
+    return session.starts_at - dt.timedelta(minutes=before), session.ends_at + dt.timedelta(minutes=after)
+
+
+def signin_refusal(session: ClassSession, member_id: int, now: dt.datetime | None = None) -> str:
+    """Why ``member_id`` may not sign in to ``session`` now ('' when they may)."""
+    now = now or timezone.now()
+    if session.training_class.status != TrainingClass.Status.PUBLISHED:
+        return NOT_PUBLISHED
+    opens, closes = signin_window(session)
+    if now < opens:
+        return TOO_EARLY.format(
+            start=f"{timezone.localtime(session.starts_at):%m月%d日 %H:%M}",
+            before=int((session.starts_at - opens).total_seconds() // 60),
+        )
+    if now > closes:
+        return TOO_LATE.format(
+            end=f"{timezone.localtime(session.ends_at):%m月%d日 %H:%M}",
+            after=int((closes - session.ends_at).total_seconds() // 60),
+        )
+    if not Enrollment.objects.filter(training_class_id=session.training_class_id, member_id=member_id).exists():
+        return NOT_ENROLLED
+    return ""
+
+
+def _member_id(user) -> int:
+    member_id = scope_for(user).member_id
+    if not member_id:
+        raise SignInRefused(NOT_MEMBER)
+    return member_id
+
+
+_INSERT_PRESENT = (
+    "INSERT INTO {table} (session_id, member_id, present, source, signed_at, recorded_by_id) "
+    "VALUES (%s, %s, %s, %s, %s, %s) ON CONFLICT (session_id, member_id) DO NOTHING RETURNING id"
+)
+
+
+@transaction.atomic
+def attendance_mark_present(
+    *, session: ClassSession, member_id: int, source: str, recorded_by=None
+) -> tuple[Attendance, bool]:
+    """Idempotent presence: one INSERT … ON CONFLICT DO NOTHING against the unique
+    (session, member) constraint, so repeated or concurrent scans leave exactly one row and
+    only the first one reports ``created``. A row an earlier roll call marked absent is turned
+    present."""
+    now = timezone.now()
+    recorded_by_id = getattr(recorded_by, "pk", None)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _INSERT_PRESENT.format(table=connection.ops.quote_name(Attendance._meta.db_table)),
+            [session.pk, member_id, True, source, now, recorded_by_id],
+        )
+        inserted = cursor.fetchone()
+    if inserted:
+        attendance = Attendance(
+            id=inserted[0],
+            session=session,
+            member_id=member_id,
+            present=True,
+            source=source,
+            signed_at=now,
+            recorded_by_id=recorded_by_id,
+        )
+        created = True
+    else:
+        attendance = Attendance.objects.select_for_update().get(session=session, member_id=member_id)
+        created = False
+        if not attendance.present:
+            attendance.present, attendance.source, attendance.recorded_by_id = True, source, recorded_by_id
+            attendance.save(update_fields=["present", "source", "recorded_by"])
+            created = True
+    if created:
+        credited_days_recompute(session.training_class, [member_id])
+    return attendance, created
+
+
+def attendance_sign_in_token(*, user, token: str, session_id: int | None = None) -> tuple[Attendance, bool]:
+    """A member scanned the QR: check token, session window and enrolment, then mark present.
+    Returns (attendance, newly_marked); raises SignInRefused with the reason."""
+    member_id = _member_id(user)
+    result = signin.token_check(token, session_id)
+    if not result.ok:
+        raise SignInRefused(result.error)
+    session = ClassSession.objects.select_related("training_class").filter(pk=result.session_id).first()
+    if session is None:
+        raise SignInRefused(signin.FORGED)
+    reason = signin_refusal(session, member_id)
+    if reason:
+        raise SignInRefused(reason)
+    return attendance_mark_present(session=session, member_id=member_id, source=Attendance.Source.QR)
+
+
+def attendance_sign_in_code(*, user, code: str) -> tuple[Attendance, bool]:
+    """A member typed the six-digit code: find their enrolled session that is open now and
+    whose current code matches."""
+    member_id = _member_id(user)
+    code = (code or "").strip()
+    if not (len(code) == 6 and code.isdigit()):
+        raise SignInRefused("请输入大屏上显示的6位数字签到码。")
+    now = timezone.now()
+    before = int(getattr(settings, "TRAINING_SIGNIN_OPEN_BEFORE_MINUTES", 30))
+    after = int(getattr(settings, "TRAINING_SIGNIN_CLOSE_AFTER_MINUTES", 15))
+    candidates = ClassSession.objects.select_related("training_class").filter(
+        training_class__enrollments__member_id=member_id,
+        training_class__status=TrainingClass.Status.PUBLISHED,
+        starts_at__lte=now + dt.timedelta(minutes=before),
+        ends_at__gte=now - dt.timedelta(minutes=after),
+    )
+    for session in candidates:
+        if signin.code_matches(session.pk, code):
+            reason = signin_refusal(session, member_id, now)
+            if reason:
+                raise SignInRefused(reason)
+            return attendance_mark_present(session=session, member_id=member_id, source=Attendance.Source.CODE)
+    raise SignInRefused(NO_SESSION)
+
+
+@transaction.atomic
+def attendance_roll_call(*, user, session: ClassSession, present: dict[int, bool]) -> int:
+    """Staff set present/absent for enrolled members; every change is audited (who, what,
+    from → to). Returns the number of changed members."""
+    training_class = session.training_class
+    school_manage_check(user, training_class.school_id)
+    enrolled = set(
+        Enrollment.objects.filter(training_class=training_class, member_id__in=list(present)).values_list(
+            "member_id", flat=True
+        )
+    )
+    strangers = [m for m in present if m not in enrolled]
+    if strangers:
+        raise ValidationError(f"以下党员未报名本班次：{', '.join(map(str, strangers))}")
+    existing = {a.member_id: a for a in Attendance.objects.filter(session=session, member_id__in=list(present))}
+    changed: list[int] = []
+    for member_id, is_present in present.items():
+        row = existing.get(member_id)
+        before = None if row is None else row.present
+        if before == is_present or (row is None and not is_present):
+            continue
+        if row is None:
+            Attendance.objects.create(
+                session=session,
+                member_id=member_id,
+                present=is_present,
+                source=Attendance.Source.ROLL_CALL,
+                recorded_by=user,
+            )
+        else:
+            row.present, row.source, row.recorded_by = is_present, Attendance.Source.ROLL_CALL, user
+            row.save(update_fields=["present", "source", "recorded_by"])
+        changed.append(member_id)
+        audit_record(
+            actor=user,
+            action="attendance_roll_call",
+            obj=session,
+            summary=f"人工点名：{training_class} / {session.display_title} / 党员{member_id}",
+            changes={"member": member_id, "present": [before, is_present]},
+        )
+    if changed:
+        credited_days_recompute(training_class, changed)
+    return len(changed)

@@ -1,0 +1,1 @@
+"""Search backends: ``database`` (embedded default) and ``elasticsearch`` (production)."""

@@ -1,0 +1,51 @@
+import os
+
+import pytest
+
+# Playwright's sync API runs an event loop in the test thread; Django's async-safety check
+# would otherwise refuse ORM calls made by live-server fixtures in the same thread.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+from tests.factories import MemberFactory, OrganizationTree, StaffUserFactory, UserFactory  # noqa: E402
+
+
+@pytest.fixture
+def tree(db) -> OrganizationTree:
+    return OrganizationTree.create()
+
+
+@pytest.fixture
+def roles(tree):
+    """One user per role on the small tree: member_a/member_b in each town, staff of each town,
+    city-school staff, department staff of the county committee and of town A's committee."""
+
+    class Roles:
+        pass
+
+    r = Roles()
+    r.tree = tree
+    r.member_a_user = UserFactory(username="member_a")
+    r.member_a = MemberFactory(branch=tree.branch_a, user=r.member_a_user, name="甲党员")
+    r.member_b_user = UserFactory(username="member_b")
+    r.member_b = MemberFactory(branch=tree.branch_b, user=r.member_b_user, name="乙党员")
+    r.town_a_staff = StaffUserFactory(username="staff_a", assignment__role="school", assignment__school=tree.town_a)
+    r.town_b_staff = StaffUserFactory(username="staff_b", assignment__role="school", assignment__school=tree.town_b)
+    r.city_staff = StaffUserFactory(username="staff_city", assignment__role="school", assignment__school=tree.city)
+    r.department = StaffUserFactory(
+        username="dept", assignment__role="department", assignment__organization=tree.county
+    )
+    r.department_a = StaffUserFactory(
+        username="dept_a", assignment__role="department", assignment__organization=tree.committee_a
+    )
+    r.superuser = UserFactory(username="root", is_superuser=True, is_staff=True)
+    r.nobody = UserFactory(username="nobody")
+    return r
+
+
+@pytest.fixture
+def login(client):
+    def _login(user):
+        client.force_login(user)
+        return client
+
+    return _login

@@ -1,0 +1,233 @@
+"""Page tree rules, member pages (catalog filters, lesson access, my learning), query counts."""
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from wagtail.models import Page
+
+from courses.models import CourseIndexPage, CoursePage, LessonPage
+from courses.modules import Module
+from courses.services import progress_heartbeat_apply
+from lms.members.models import MemberCategory
+from teachers.models import Teacher
+from tests.factories.courses import make_course, make_index, make_lesson, ready_video, site_root
+
+pytestmark = pytest.mark.django_db
+
+
+def test_page_tree_rules():
+    assert CourseIndexPage.can_create_at(site_root())
+    assert not CoursePage.can_create_at(site_root())
+    assert not LessonPage.can_create_at(site_root())
+    index = make_index()
+    course = make_course(index)
+    assert CoursePage.can_create_at(index)
+    assert not LessonPage.can_create_at(index)
+    assert LessonPage.can_create_at(course)
+    assert not CoursePage.can_create_at(course)
+    lesson = make_lesson(course)
+    assert not LessonPage.can_create_at(lesson)
+    assert LessonPage.allowed_subpage_models() == []
+
+
+def test_audiences_accept_only_member_categories():
+    course = make_course(make_index(), audiences=["mobile"])
+    course.audiences = ["mobile", "nonsense"]
+    with pytest.raises(ValidationError):
+        course.full_clean()
+
+
+@pytest.fixture
+def catalog(db):
+    index = make_index(slug="kecheng")
+    general = make_course(index, title="集体学习党章", module=Module.GENERAL)
+    secretary = make_course(
+        index, title="支部书记工作实务", module=Module.PROFESSIONAL, audiences=[MemberCategory.BRANCH_SECRETARY]
+    )
+    village = make_course(
+        index,
+        title="村“两委”履职能力提升",
+        module=Module.PROFESSIONAL,
+        audiences=[MemberCategory.VILLAGE_COMMITTEE, MemberCategory.BRANCH_SECRETARY],
+    )
+    thematic = make_course(index, title="乡村振兴专题", module=Module.THEMATIC, audiences=[MemberCategory.ORDINARY])
+    draft = make_course(index, title="未发布课程", live=False)
+    for course in (general, secretary, village, thematic):
+        make_lesson(course, title=f"{course.title}·第一讲")
+        make_lesson(course, title=f"{course.title}·第二讲")
+    return index, general, secretary, village, thematic, draft
+
+
+def _titles(response) -> list[str]:
+    return [c.title for c in response.context["courses"]]
+
+
+def test_catalog_requires_login(client, catalog):
+    index = catalog[0]
+    response = client.get(index.url)
+    assert response.status_code == 302 and "/login/" in response["Location"]
+
+
+def test_catalog_lists_live_courses_and_filters(roles, login, catalog):
+    index, general, secretary, village, thematic, draft = catalog
+    client = login(roles.member_a_user)
+    response = client.get(index.url)
+    assert response.status_code == 200
+    assert set(_titles(response)) == {general.title, secretary.title, village.title, thematic.title}
+    assert "未发布课程" not in response.content.decode()
+    assert _titles(client.get(index.url, {"module": "professional"})) == [secretary.title, village.title]
+    # audience: the category's courses plus courses open to everyone
+    assert set(_titles(client.get(index.url, {"audience": "branch_secretary"}))) == {
+        general.title,
+        secretary.title,
+        village.title,
+    }
+    assert set(_titles(client.get(index.url, {"module": "professional", "audience": "village_committee"}))) == {
+        village.title
+    }
+    # unknown filter values are ignored, not an error
+    assert len(_titles(client.get(index.url, {"module": "bogus", "audience": "x"}))) == 4
+    counts = {c.title: c.lesson_count for c in response.context["courses"]}
+    assert counts[general.title] == 2
+
+
+def test_learn_redirects_to_the_catalog(roles, login, catalog):
+    response = login(roles.member_a_user).get("/learn/?module=thematic")
+    assert response.status_code == 302
+    assert response["Location"] == catalog[0].url + "?module=thematic"
+
+
+def _query_count(client, url) -> tuple[int, object]:
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(url)
+    assert response.status_code == 200
+    return len(ctx.captured_queries), response
+
+
+def test_catalog_query_count_does_not_grow(roles, login, catalog, django_assert_max_num_queries):
+    index = catalog[0]
+    client = login(roles.member_a_user)
+    client.get(index.url)
+    small, _ = _query_count(client, index.url)
+    teacher = Teacher.objects.create(name="王老师", kind="expert")
+    for i in range(6):
+        course = make_course(index, title=f"加课{i}")
+        course.teachers.add(teacher)
+        course.save()
+        make_lesson(course)
+    large, response = _query_count(client, index.url)
+    assert len(response.context["courses"]) == 10
+    assert "王老师" in response.content.decode()
+    assert large == small <= 20
+
+
+def test_lesson_page_member_sees_player_and_resume(roles, login, catalog):
+    lesson = LessonPage.objects.get(title="集体学习党章·第一讲")
+    member = roles.member_a
+    progress_heartbeat_apply(member=member, lesson=lesson, intervals=[], position=0)
+    progress_heartbeat_apply(member=member, lesson=lesson, intervals=[], position=42.5)
+    response = login(roles.member_a_user).get(lesson.url)
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert 'id="lesson-player"' in html
+    assert 'data-resume="42.500"' in html
+    assert "vendor/hls.js/hls.min.js" in html
+    assert 'data-track="1"' in html
+
+
+def test_lesson_page_anonymous_goes_to_login(client, catalog):
+    lesson = LessonPage.objects.first()
+    response = client.get(lesson.url)
+    assert response.status_code == 302 and "/login/" in response["Location"]
+
+
+def test_lesson_page_refuses_users_without_a_role(roles, login, catalog):
+    lesson = LessonPage.objects.first()
+    response = login(roles.nobody).get(lesson.url)
+    assert response.status_code == 403
+    assert "仅对党员开放" in response.content.decode()
+
+
+def test_staff_preview_does_not_track(roles, login, catalog):
+    lesson = LessonPage.objects.first()
+    response = login(roles.town_a_staff).get(lesson.url)
+    assert response.status_code == 200
+    assert 'data-track="0"' in response.content.decode()
+    assert "预览模式" in response.content.decode()
+
+
+def test_lesson_without_ready_video_shows_a_message(roles, login, catalog):
+    course = catalog[1]
+    video = ready_video()
+    video.status = "processing"
+    video.progress = 40
+    video.save()
+    processing = make_lesson(course, title="转码中的课", video=video)
+    no_video = make_lesson(course, title="没有视频的课", duration=0)
+    client = login(roles.member_a_user)
+    html = client.get(processing.url).content.decode()
+    assert "正在转码（40%）" in html and 'id="lesson-player"' not in html
+    html = client.get(no_video.url).content.decode()
+    assert "暂未上传视频" in html
+
+
+def test_unpublished_lesson_is_not_served(roles, login, catalog):
+    lesson = make_lesson(catalog[1], title="草稿", live=False)
+    assert login(roles.member_a_user).get(f"{catalog[1].url}{lesson.slug}/").status_code == 404
+
+
+def test_course_page_lists_lessons_with_my_state(roles, login, catalog):
+    general = catalog[1]
+    first = LessonPage.objects.get(title="集体学习党章·第一讲")
+    progress_heartbeat_apply(member=roles.member_a, lesson=first, intervals=[], position=0)
+    response = login(roles.member_a_user).get(general.url)
+    html = response.content.decode()
+    assert "集体学习党章·第一讲" in html and "集体学习党章·第二讲" in html
+    assert "学习中" in html
+
+
+def test_my_learning_page(roles, login, catalog, django_assert_max_num_queries):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    member = roles.member_a
+    lessons = list(LessonPage.objects.order_by("path"))
+    t0 = timezone.now() - dt.timedelta(minutes=10)
+    for i, lesson in enumerate(lessons[:5]):
+        progress_heartbeat_apply(member=member, lesson=lesson, intervals=[], now=t0)
+        end = 100 if i == 0 else 30
+        progress_heartbeat_apply(member=member, lesson=lesson, intervals=[[0, end]], now=t0 + dt.timedelta(seconds=60))
+    client = login(roles.member_a_user)
+    client.get("/learn/me/")
+    with django_assert_max_num_queries(20):
+        response = client.get("/learn/me/")
+    html = response.content.decode()
+    assert response.status_code == 200
+    learning = response.context["learning"]
+    assert [p.lesson.title for p in learning.completed] == [lessons[0].title]
+    assert len(learning.in_progress) == 4
+    assert learning.completed[0].watched_percent == 100
+    assert {p.watched_percent for p in learning.in_progress} == {30}
+    assert 'style="width: 30%"' in html
+    assert learning.seconds_this_year == pytest.approx(220)
+    assert str(learning.hours_this_year) == "0.08"  # 220 s / 2700 s, rounded down
+    assert lessons[0].get_parent().title in html
+
+
+def test_my_learning_only_for_members(roles, login):
+    assert login(roles.town_a_staff).get("/learn/me/").status_code == 403
+
+
+def test_nav_and_member_panel(roles, login, catalog):
+    html = login(roles.member_a_user).get("/").content.decode()
+    assert "/learn/me/" in html and "在线学习" in html
+    assert "推荐学习" in html
+
+
+def test_catalog_is_not_shown_when_there_is_none(roles, login):
+    Page.objects.type(CourseIndexPage).delete()
+    response = login(roles.member_a_user).get("/learn/")
+    assert response.status_code == 200
+    assert "尚未发布课程" in response.content.decode()

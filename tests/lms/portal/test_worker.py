@@ -1,0 +1,39 @@
+"""A real Celery worker process consumes from the configured broker (filesystem by default,
+Redis in the second CI pass)."""
+
+import os
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+
+pytestmark = pytest.mark.slow
+
+
+def test_worker_consumes_a_queued_task(tmp_path):
+    env = {**os.environ, "LMS_VAR_DIR": str(tmp_path), "DJANGO_SETTINGS_MODULE": "lms.settings.dev"}
+    celery = str(Path(sys.executable).with_name("celery"))
+    token = uuid.uuid4().hex
+    # Queue first (the worker is not running yet): the message must wait in the broker.
+    sender = f"import django; django.setup();from lms.portal.tasks import worker_ping;worker_ping.delay({token!r})"
+    subprocess.run([sys.executable, "-c", sender], env=env, cwd=settings.BASE_DIR, check=True, timeout=60)
+    worker = subprocess.Popen(
+        [celery, "-A", "lms", "worker", "--pool", "solo", "-l", "warning", "-Q", "celery"],
+        env=env,
+        cwd=settings.BASE_DIR,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        ping = tmp_path / "worker_ping"
+        while time.monotonic() < deadline and not (ping.exists() and ping.read_text() == token):
+            time.sleep(0.5)
+        assert ping.exists() and ping.read_text() == token
+    finally:
+        worker.terminate()
+        worker.wait(timeout=30)

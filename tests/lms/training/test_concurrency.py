@@ -1,0 +1,76 @@
+"""Concurrent requests on PostgreSQL (SQLite serializes writers, so it cannot show the race)."""
+
+import datetime as dt
+import threading
+
+import pytest
+from django.db import connection, connections
+from django.utils import timezone
+
+from lms.training import services, signin
+from lms.training.models import Attendance, CreditedDay, Enrollment
+from tests.factories import MemberFactory
+from tests.factories.training import compliant_class, enrol
+
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture(autouse=True)
+def _postgres_only():
+    if connection.vendor != "postgresql":
+        pytest.skip("needs PostgreSQL (row locks and concurrent transactions)")
+
+
+def _run_threads(n, target):
+    barrier = threading.Barrier(n)
+    errors = []
+
+    def worker(i):
+        try:
+            barrier.wait()
+            target(i)
+        except Exception as exc:  # noqa: BLE001 - collected and asserted below
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=worker, args=(i,)) for i in range(n)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return errors
+
+
+def test_concurrent_sign_ins_of_one_member_make_one_row(roles, points):
+    c = compliant_class(school=roles.tree.town_a, point=points.a)
+    s = c.sessions.get(kind="leader_lecture")
+    now = timezone.now()
+    s.starts_at, s.ends_at = now - dt.timedelta(minutes=10), now + dt.timedelta(minutes=60)
+    s.save()
+    enrol(c, roles.member_a)
+    token = signin.token_for(s.pk)
+    results = []
+
+    def sign(_):
+        results.append(services.attendance_sign_in_token(user=roles.member_a_user, token=token)[1])
+
+    errors = _run_threads(8, sign)
+    assert errors == []
+    assert Attendance.objects.filter(session=s, member=roles.member_a).count() == 1
+    assert results.count(True) == 1 and len(results) == 8
+    assert CreditedDay.objects.filter(member=roles.member_a).count() <= 1
+
+
+def test_concurrent_enrolments_never_exceed_capacity(roles):
+    from tests.factories.training import ClassFactory
+
+    c = ClassFactory(school=roles.tree.town_a, capacity=3)
+    members = [MemberFactory(branch=roles.tree.branch_a) for _ in range(8)]
+
+    def add(i):
+        services.enrollment_add(user=roles.town_a_staff, training_class=c, member_ids=[members[i].pk])
+
+    errors = _run_threads(8, add)
+    assert Enrollment.objects.filter(training_class=c).count() == 3
+    assert len(errors) == 5 and all("名额不足" in str(e) for e in errors)

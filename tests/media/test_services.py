@@ -1,0 +1,319 @@
+"""The pipeline end to end with real ffmpeg on small generated clips."""
+
+import json
+import subprocess
+from pathlib import Path
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.core.files.storage import FileSystemStorage, default_storage
+
+from media import pipeline
+from media.models import Rendition, Video
+from media.services import video_delete, video_process_now, video_retry
+from tests.factories.media import clip_path, make_video
+
+pytestmark = pytest.mark.django_db
+
+
+def ffprobe(path: Path, *args: str) -> dict:
+    out = subprocess.run(
+        ["ffprobe", "-v", "error", "-print_format", "json", *args, str(path)],
+        capture_output=True,
+        check=True,
+        timeout=60,
+    )
+    return json.loads(out.stdout)
+
+
+def stored(name: str) -> Path:
+    return Path(default_storage.path(name))
+
+
+def test_clip_becomes_hls_that_ffprobe_reads_back(media_root):
+    video = video_process_now(make_video(seconds=3, width=1280, height=720))
+
+    assert video.status == Video.Status.READY, video.error
+    assert video.progress == 100
+    assert abs(video.duration - 3) <= 0.5
+    assert (video.width, video.height) == (1280, 720)
+
+    master = stored(video.master_playlist.name)
+    master_info = ffprobe(master, "-show_format", "-show_streams")
+    assert abs(float(master_info["format"]["duration"]) - 3) <= 0.5
+    assert {s["codec_type"] for s in master_info["streams"]} == {"video", "audio"}
+
+    renditions = list(video.renditions.order_by("height"))
+    assert [(r.width, r.height) for r in renditions] == [(640, 360), (960, 540), (1280, 720)]
+    for rendition in renditions:
+        info = ffprobe(stored(rendition.playlist.name), "-show_format", "-show_streams", "-select_streams", "v")
+        assert abs(float(info["format"]["duration"]) - 3) <= 0.5
+        assert (info["streams"][0]["width"], info["streams"][0]["height"]) == (rendition.width, rendition.height)
+
+    # The master playlist lists every variant with measured, ordered bandwidths.
+    text = master.read_text()
+    bandwidths = [r.bandwidth for r in renditions]
+    assert all(b > 0 for b in bandwidths)
+    assert bandwidths == sorted(bandwidths) and len(set(bandwidths)) == 3
+    for rendition in renditions:
+        assert f"BANDWIDTH={rendition.bandwidth}," in text
+        assert f"RESOLUTION={rendition.width}x{rendition.height}" in text
+        assert 'CODECS="avc1.4d40' in text and "mp4a.40.2" in text
+        # Measured from the segment files: peak bits per second of the segments.
+        playlist = stored(rendition.playlist.name)
+        segments = pipeline.read_media_playlist(playlist)
+        peak = max((playlist.parent / uri).stat().st_size * 8 / seconds for seconds, uri in segments)
+        assert abs(rendition.bandwidth - peak) <= 1
+
+    # MP4 fallback with its index at the front (faststart) and a poster image.
+    mp4 = stored(video.mp4.name)
+    head = mp4.read_bytes()[:200_000]
+    assert head.find(b"moov") != -1 and head.find(b"moov") < head.find(b"mdat")
+    assert abs(float(ffprobe(mp4, "-show_format")["format"]["duration"]) - 3) <= 0.5
+    poster = ffprobe(stored(video.poster.name), "-show_streams")["streams"][0]
+    assert poster["codec_name"] == "mjpeg" and poster["height"] == 720
+
+    # No work folders or logs left behind.
+    leftovers = [p.name for p in (media_root / "videos" / str(video.pk)).iterdir()]
+    assert leftovers == [video.output_dir.rsplit("/", 1)[-1]]
+
+
+def test_keyframes_every_two_seconds_and_six_second_segments():
+    video = video_process_now(make_video(seconds=4, width=640, height=360, audio=False))
+    assert video.is_ready, video.error
+    rendition = video.renditions.get()
+    assert rendition.codecs.startswith("avc1.") and "mp4a" not in rendition.codecs
+    frames = ffprobe(
+        stored(rendition.playlist.name),
+        "-select_streams",
+        "v",
+        "-show_entries",
+        "frame=pts_time,pict_type",
+    )["frames"]
+    start = float(frames[0]["pts_time"])
+    keyframes = [round(float(f["pts_time"]) - start, 2) for f in frames if f["pict_type"] == "I"]
+    assert keyframes == [0.0, 2.0]
+    text = stored(rendition.playlist.name).read_text()
+    assert "#EXT-X-PLAYLIST-TYPE:VOD" in text and "#EXT-X-ENDLIST" in text
+
+
+def test_no_upscaling_for_a_360p_source():
+    video = video_process_now(make_video(seconds=2, width=640, height=360))
+    assert video.is_ready, video.error
+    assert list(video.renditions.values_list("height", flat=True)) == [360]
+
+
+def test_small_source_still_gets_one_rendition_at_its_own_size():
+    video = video_process_now(make_video(seconds=2, width=320, height=240))
+    assert video.is_ready, video.error
+    assert list(video.renditions.values_list("width", "height")) == [(320, 240)]
+
+
+def test_ladder_for_portrait_and_odd_sizes():
+    portrait = pipeline.ProbeInfo(duration=5, width=1080, height=1920, fps=30, has_audio=True)
+    assert [(v.width, v.height) for v in pipeline.ladder_for(portrait)] == [(360, 640), (540, 960), (720, 1280)]
+    odd = pipeline.ProbeInfo(duration=5, width=854, height=481, fps=25, has_audio=False)
+    assert [(v.width, v.height) for v in pipeline.ladder_for(odd)] == [(638, 360)]
+
+
+def _assert_failed_with_original_kept(video: Video, reason_part: str) -> None:
+    assert video.status == Video.Status.FAILED
+    assert reason_part in video.error
+    assert default_storage.exists(video.original.name)
+    assert video.renditions.count() == 0
+    assert not video.hls_url
+
+
+def test_truncated_file_fails_with_reason_and_keeps_original(tmp_path):
+    whole = clip_path(seconds=4, width=640, height=360).read_bytes()
+    truncated = tmp_path / "truncated.mp4"
+    truncated.write_bytes(whole[: len(whole) // 3])
+    video = video_process_now(make_video(source=truncated))
+    _assert_failed_with_original_kept(video, "不完整")
+
+
+def test_truncated_file_without_index_fails_as_unreadable(tmp_path):
+    truncated = tmp_path / "cut.mp4"
+    truncated.write_bytes(b"\x00\x00\x00\x18ftypisom" + b"\x00" * 5000)
+    video = video_process_now(make_video(source=truncated))
+    _assert_failed_with_original_kept(video, "无法读取视频文件")
+
+
+@pytest.mark.parametrize(
+    ("content", "reason"),
+    [
+        (b"just some plain text, not a video\n" * 100, "无法读取视频文件"),
+        # ffprobe takes this UTF-8 text for raw AMR audio: still no picture.
+        ("这不是视频，只是一段文字。\n".encode() * 200, "没有视频画面"),
+    ],
+)
+def test_non_video_file_fails_with_reason(tmp_path, content, reason):
+    path = tmp_path / "notes.mp4"
+    path.write_bytes(content)
+    video = video_process_now(make_video(source=path))
+    _assert_failed_with_original_kept(video, reason)
+
+
+def test_still_image_is_not_a_video(tmp_path):
+    image = tmp_path / "photo.mp4"
+    subprocess.run(
+        [
+            "ffmpeg",
+            "-nostdin",
+            "-loglevel",
+            "error",
+            "-f",
+            "lavfi",
+            "-i",
+            "testsrc2=size=320x240",
+            "-frames:v",
+            "1",
+            "-f",
+            "image2",
+            "-c:v",
+            "png",
+            str(image),
+        ],
+        check=True,
+        timeout=60,
+    )
+    video = video_process_now(make_video(source=image))
+    _assert_failed_with_original_kept(video, "不是视频")
+
+
+def test_audio_only_file_fails_as_having_no_video_stream(tmp_path):
+    audio = tmp_path / "tone.m4a"
+    subprocess.run(
+        ["ffmpeg", "-nostdin", "-loglevel", "error", "-f", "lavfi", "-i", "sine=duration=1", "-c:a", "aac", str(audio)],
+        check=True,
+        timeout=60,
+    )
+    video = video_process_now(make_video(source=audio))
+    _assert_failed_with_original_kept(video, "没有视频画面")
+
+
+def test_retry_after_failure_processes_again(settings, django_capture_on_commit_callbacks):
+    settings.VIDEO_TRANSCODE_TIME_LIMIT = 0.01
+    video = video_process_now(make_video(seconds=2))
+    _assert_failed_with_original_kept(video, "超过时间限制")
+
+    settings.VIDEO_TRANSCODE_TIME_LIMIT = 120
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        video_retry(video=video)
+    assert len(callbacks) == 1  # enqueued once the retry is committed; eager Celery ran it
+    video.refresh_from_db()
+    assert video.status == Video.Status.READY, video.error
+    assert video.error == ""
+    assert video.renditions.count() == 1
+    assert video.attempts == 2
+
+
+def test_retry_refuses_a_video_that_did_not_fail():
+    video = make_video(seconds=2)
+    with pytest.raises(ValidationError, match="只有处理失败"):
+        video_retry(video=video)
+
+
+def test_rerun_is_idempotent_and_replaces_output(media_root, django_capture_on_commit_callbacks):
+    video = video_process_now(make_video(seconds=2, width=960, height=540))
+    assert video.is_ready, video.error
+    first_dir, first_ids = video.output_dir, set(video.renditions.values_list("id", flat=True))
+
+    # A redelivered task on a ready video does nothing.
+    assert video_process_now(video).attempts == 1
+    assert set(video.renditions.values_list("id", flat=True)) == first_ids
+
+    # A forced rerun swaps in a new ladder: same count, new folder, old folder gone.
+    with django_capture_on_commit_callbacks(execute=True):
+        video = video_process_now(video, force=True)
+    assert video.is_ready and video.attempts == 2
+    assert video.renditions.count() == 2 == Rendition.objects.count()
+    assert video.output_dir != first_dir
+    assert not (media_root / first_dir).exists()
+    assert (media_root / video.output_dir / "master.m3u8").exists()
+
+
+def test_timeout_kills_ffmpeg_and_fails(settings):
+    settings.VIDEO_TRANSCODE_TIME_LIMIT = 0.05
+    video = video_process_now(make_video(seconds=3))
+    _assert_failed_with_original_kept(video, "超过时间限制")
+    assert not list((Path(settings.MEDIA_ROOT) / "videos" / str(video.pk)).glob("r*"))
+
+
+def test_delete_removes_all_files(media_root, django_capture_on_commit_callbacks):
+    video = video_process_now(make_video(seconds=2))
+    assert video.is_ready, video.error
+    original, output = media_root / video.original.name, media_root / "videos" / str(video.pk)
+    assert original.exists() and output.exists()
+    with django_capture_on_commit_callbacks(execute=True):
+        video_delete(video=video)
+    assert not original.exists()
+    assert not output.exists()
+    assert not Rendition.objects.exists()
+
+
+def test_task_is_idempotent(django_capture_on_commit_callbacks):
+    from media.tasks import video_process
+
+    video = make_video(seconds=2)
+    video_process.delay(video.pk)
+    video_process.delay(video.pk)
+    video.refresh_from_db()
+    assert video.is_ready and video.attempts == 1
+    assert video.renditions.count() == 1
+    video_process.delay(987654)  # a deleted video: nothing to do, no error
+
+
+def test_object_storage_path_uploads_through_default_storage(settings, django_capture_on_commit_callbacks):
+    """With a non-filesystem storage (as S3 in production), the original is downloaded to a
+    temporary file and the output is uploaded file by file through default_storage."""
+    settings.STORAGES = {**settings.STORAGES, "default": {"BACKEND": "django.core.files.storage.InMemoryStorage"}}
+    video = make_video(seconds=2)
+    assert not isinstance(default_storage._wrapped, FileSystemStorage)
+
+    video = video_process_now(video)
+    assert video.is_ready, video.error
+    rendition = video.renditions.get()
+    for name in (video.master_playlist.name, video.mp4.name, video.poster.name, rendition.playlist.name):
+        assert default_storage.exists(name) and default_storage.size(name) > 0
+    playlist = default_storage.open(rendition.playlist.name).read().decode()
+    segment = f"{rendition.playlist.name.rsplit('/', 1)[0]}/{pipeline.read_media_playlist_text(playlist)[0][1]}"
+    assert default_storage.exists(segment)
+    assert "360p/index.m3u8" in default_storage.open(video.master_playlist.name).read().decode()
+
+    first_dir = video.output_dir
+    with django_capture_on_commit_callbacks(execute=True):
+        video = video_process_now(video, force=True)
+    assert video.is_ready and not default_storage.exists(f"{first_dir}/master.m3u8")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        video_delete(video=video)
+
+    def all_files(prefix):
+        dirs, files = default_storage.listdir(prefix)
+        return [f"{prefix}/{f}" for f in files] + [x for d in dirs for x in all_files(f"{prefix}/{d}")]
+
+    assert all_files("videos") == []  # (empty folder nodes may remain; object stores have none)
+    assert not default_storage.exists(video.original.name)
+
+
+def test_live_processing_is_not_claimed_twice_but_an_abandoned_one_is(settings, django_capture_on_commit_callbacks):
+    from django.utils import timezone
+
+    video = make_video(seconds=2)
+    Video.objects.filter(pk=video.pk).update(status=Video.Status.PROCESSING, processing_started_at=timezone.now())
+    assert video_process_now(video).status == Video.Status.PROCESSING  # another run is live: skip
+    with pytest.raises(ValidationError):
+        video_retry(video=video)
+
+    # The worker died long ago: a retry (or a redelivered task) takes it over.
+    Video.objects.filter(pk=video.pk).update(processing_started_at=timezone.now() - timezone.timedelta(days=1))
+    with django_capture_on_commit_callbacks(execute=True):
+        video_retry(video=video)
+    video.refresh_from_db()
+    assert video.is_ready, video.error
+
+    # A redelivered message (takeover) claims a video left in processing right away.
+    Video.objects.filter(pk=video.pk).update(status=Video.Status.PROCESSING, processing_started_at=timezone.now())
+    assert video_process_now(video, takeover=True).is_ready
+    assert video.renditions.count() == 1

@@ -1,0 +1,63 @@
+import datetime as dt
+import random
+
+import pytest
+from django.utils import timezone
+
+from lms.portal.demo import DemoContext
+from teachers import demo, demo_evaluations
+from teachers.models import Evaluation, EvaluationScore, RosterEntry, RosterYear, Teacher
+from teachers.selectors import roster_teachers, teacher_assessment
+from tests.factories import MemberFactory, UserFactory
+from tests.factories.teachers import ClassSessionFactory, attend
+
+pytestmark = pytest.mark.django_db
+
+
+def _ctx(years=3):
+    return DemoContext(rng=random.Random(7), members=100, years=years, today=timezone.localdate(), log=lambda m: None)
+
+
+def test_demo_pool_and_rosters(roles):
+    UserFactory(username="zuzhibu", is_superuser=True)
+    jiangshi = UserFactory(username="jiangshi")
+    ctx = _ctx(years=3)
+    demo.seed(ctx)
+    assert Teacher.objects.count() == 263
+    assert {k: Teacher.objects.filter(kind=k).count() for k in Teacher.Kind.values} == {
+        "leader": 149,
+        "expert": 69,
+        "role_model": 45,
+    }
+    assert list(RosterYear.objects.order_by("year").values_list("year", flat=True)) == [
+        ctx.year - 2,
+        ctx.year - 1,
+        ctx.year,
+    ]
+    assert RosterEntry.objects.filter(removed_at__isnull=False).exclude(removal_reason="").count() >= 6
+    assert RosterEntry.objects.filter(roster__year=ctx.year, reason__in=demo.ADD_REASONS).count() == 5
+    teacher = Teacher.objects.get(user=jiangshi)
+    assert teacher in roster_teachers(ctx.year)
+    assert not Teacher.objects.filter(specialties__isnull=True).exists()
+
+
+def test_demo_evaluations_sample_attendees_with_spread(roles):
+    demo.seed(_ctx(years=1))
+    members = [MemberFactory(branch=roles.tree.branch_a) for _ in range(30)]
+    teachers = list(Teacher.objects.order_by("id")[:6])
+    now = timezone.now()
+    for i, t in enumerate(teachers):
+        s = ClassSessionFactory(teacher=t, starts_at=now - dt.timedelta(days=20 + i))
+        attend(s, *members)
+    recent = ClassSessionFactory(teacher=teachers[0], starts_at=now - dt.timedelta(days=1))
+    attend(recent, *members)
+    demo_evaluations.seed(_ctx(years=2))  # evaluations from January of last year on
+    n = Evaluation.objects.count()
+    assert 0 < n < 7 * 30
+    assert EvaluationScore.objects.count() == 5 * n
+    assert Evaluation.objects.filter(session=recent).count() < 30 * 0.4
+    assert all(ev.submitted_at <= now for ev in Evaluation.objects.all())
+    scores = set(EvaluationScore.objects.values_list("score", flat=True))
+    assert len(scores) >= 3
+    rows = [r for r in teacher_assessment((now - dt.timedelta(days=20)).year).rows if r.responses]
+    assert rows and all(r.response_rate <= 1 for r in rows)
