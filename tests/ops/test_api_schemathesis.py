@@ -9,6 +9,8 @@ import os
 
 import pytest
 import schemathesis
+from django.core import signals
+from django.db import close_old_connections
 from hypothesis import HealthCheck, Phase
 from hypothesis import settings as hypothesis_settings
 from schemathesis.checks import not_a_server_error
@@ -26,6 +28,19 @@ CHECKS = [not_a_server_error, response_schema_conformance, content_type_conforma
 @pytest.fixture
 def world(db):
     return build_world()
+
+
+@pytest.fixture(autouse=True)
+def keep_test_connection():
+    """Requests go straight to the WSGI app, not through Django's test client, so nothing stops
+    request_started/finished from calling close_old_connections(): inside the test's transaction
+    that closes the connection (PostgreSQL; SQLite's in-memory test database ignores close()).
+    Detach it for the test, as django.test.Client does."""
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
+    yield
+    signals.request_started.connect(close_old_connections)
+    signals.request_finished.connect(close_old_connections)
 
 
 @pytest.fixture
