@@ -29,8 +29,8 @@ EXPORT_NAMES = {"members": "党员花名册", "organizations": "党组织"}
 def roster_staff(user) -> bool:
     return bool(
         getattr(user, "is_authenticated", False)
-        and user.has_perm("roster.view_importjob")
         and scope_for(user).is_staff_scope
+        and user.has_perm("roster.view_importjob")
     )
 
 

@@ -76,9 +76,10 @@ class Problems(list):
 
 def _body(response) -> str:
     if getattr(response, "streaming", False):
+        # Consuming the content closes the response: the test client's wrapper fires
+        # request_finished with close_old_connections detached. Closing it again here would
+        # not, and would close the test's database connection (PostgreSQL).
         data = b"".join(response.streaming_content)
-        if hasattr(response, "close"):
-            response.close()
     else:
         data = response.content
     return data.decode("utf-8", errors="replace")
