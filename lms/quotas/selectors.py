@@ -189,19 +189,43 @@ def coverage_totals(user, year: int, category: str | None = None, *, town_id=Non
     return _with_shares(qs.aggregate(**_aggregates()))
 
 
-def coverage_by_unit(user, year: int, level: str, parent_id: int | None = None, category: str | None = None) -> list:
+# How a unit table may be ordered: by name, or the lagging units (lowest all-met share) first.
+UNIT_SORTS = {"name": "按名称", "lagging": "达标率从低到高"}
+
+
+def coverage_units(
+    user, year: int, level: str, parent_id: int | None = None, category: str | None = None, sort: str = "name"
+) -> QuerySet:
     """One row per town (level 'county') or per branch of a town (level 'town'): GROUP BY
-    with conditional counts on the summary table."""
+    with conditional counts on the summary table. A queryset, so pages are cut in the
+    database; pass rows through `with_shares` before showing them."""
+    from django.db.models import ExpressionWrapper, FloatField
+
     qs = status_rows(user, year, category)
     if level == "county":
         qs = qs.values(unit_id=F("town_id"), unit_name=F("town__name"))
-        order = "town__name"
+        name = "town__name"
     elif level == "town":
         qs = qs.filter(town_id=parent_id).values(unit_id=F("branch_id"), unit_name=F("branch__name"))
-        order = "branch__name"
+        name = "branch__name"
     else:
         raise ValueError(level)
-    return [_with_shares(row) for row in qs.annotate(**_aggregates()).order_by(order)]
+    qs = qs.annotate(**_aggregates())
+    if sort == "lagging":
+        share = ExpressionWrapper(F("all_met") * 1.0 / F("members"), output_field=FloatField())
+        return qs.annotate(sort_share=share).order_by("sort_share", name)
+    return qs.order_by(name)
+
+
+def with_shares(rows) -> list[dict]:
+    return [_with_shares(row) for row in rows]
+
+
+def coverage_by_unit(
+    user, year: int, level: str, parent_id: int | None = None, category: str | None = None, sort: str = "name"
+) -> list:
+    """Every unit row with its shares (exports)."""
+    return with_shares(coverage_units(user, year, level, parent_id, category, sort))
 
 
 def coverage_members(user, year: int, branch_id: int, category: str | None = None) -> QuerySet:

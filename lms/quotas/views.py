@@ -41,6 +41,14 @@ def parse_category(request) -> str | None:
     return value if value in MemberCategory.values else None
 
 
+UNITS_PER_PAGE = 50
+
+
+def parse_sort(request) -> str:
+    value = request.GET.get("sort") or "name"
+    return value if value in selectors.UNIT_SORTS else "name"
+
+
 def _query(request) -> str:
     """The current filters without page/format, for pager and export links."""
     q = request.GET.copy()
@@ -128,6 +136,7 @@ def coverage(request):
     level, town, branch = _drill(request)
     town_id, branch_id = (town.pk if town else None), (branch.pk if branch else None)
     totals = selectors.coverage_totals(user, year, category, town_id=town_id, branch_id=branch_id)
+    sort = parse_sort(request)
     units, page = [], None
     if level == "branch":
         paginator = Paginator(selectors.coverage_members(user, year, branch_id, category), 50)
@@ -135,7 +144,10 @@ def coverage(request):
         for row in page.object_list:
             row.cells = _status_cells(row)
     else:
-        units = selectors.coverage_by_unit(user, year, level, town_id, category)
+        # A town has hundreds of branches: one page of units at a time, cut in the database.
+        paginator = Paginator(selectors.coverage_units(user, year, level, town_id, category, sort), UNITS_PER_PAGE)
+        page = paginator.get_page(request.GET.get("page"))
+        units = selectors.with_shares(page.object_list)
     trend = selectors.coverage_trend(
         user, year, category, town_id=town_id, branch_id=branch_id, total=totals["members"]
     )
@@ -150,6 +162,8 @@ def coverage(request):
         "year": year,
         "category": category or "",
         "categories": MemberCategory.choices,
+        "sort": sort,
+        "sorts": selectors.UNIT_SORTS.items(),
         "level": level,
         "town": town,
         "branch": branch,
@@ -213,7 +227,7 @@ def coverage_export(request):
         headers += [KIND_LABELS[k] for k in selectors.STATUS_FIELDS] + ["全部达标"]
         sheets.append(("党员明细", headers, rows))
     else:
-        units = selectors.coverage_by_unit(user, year, level, town_id, category)
+        units = selectors.coverage_by_unit(user, year, level, town_id, category, parse_sort(request))
         sheets.append(("镇街汇总" if level == "county" else "支部汇总", _unit_headers(), [_unit_row(u) for u in units]))
     trend = selectors.coverage_trend(user, year, category, town_id=town_id, branch_id=branch_id)
     sheets.append(

@@ -88,6 +88,7 @@ class CoverageSerializer(serializers.Serializer):
     category = serializers.CharField(allow_null=True)
     totals = CoverageRowSerializer()
     rows = CoverageRowSerializer(many=True)
+    rows_count = serializers.IntegerField()
     members = CoverageMemberSerializer(many=True)
     members_count = serializers.IntegerField()
 

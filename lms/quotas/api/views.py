@@ -78,7 +78,7 @@ class MemberProgressView(APIView):
 
 class CoverageView(APIView):
     """轮训覆盖：level=county 按镇街汇总；level=town&parent=<镇街党校id> 按支部汇总；
-    level=branch&parent=<支部id> 返回党员明细（分页，page=）。"""
+    level=branch&parent=<支部id> 返回党员明细。单位行和党员明细都分页（page=，每页50）。"""
 
     @extend_schema(
         parameters=[
@@ -86,7 +86,10 @@ class CoverageView(APIView):
             OpenApiParameter("level", str, enum=["county", "town", "branch"]),
             OpenApiParameter("parent", int, description="上级单位 id（town/branch 层级必填）"),
             OpenApiParameter("category", str, enum=[c for c in MemberCategory.values if c != "ordinary"]),
-            OpenApiParameter("page", int),
+            OpenApiParameter("sort", str, enum=list(selectors.UNIT_SORTS), description="单位排序（county/town 层级）"),
+            OpenApiParameter(
+                "page", int, description="页码：county/town 层级分页单位行，branch 层级分页党员（每页50）"
+            ),
         ],
         responses=s.CoverageSerializer,
     )
@@ -116,13 +119,18 @@ class CoverageView(APIView):
             branch_id = parent_id
         totals = selectors.coverage_totals(user, year, category, town_id=town_id, branch_id=branch_id)
         totals.update(unit_id=None, unit_name=None)
-        rows, members, members_count = [], [], 0
+        rows, rows_count, members, members_count = [], 0, [], 0
         if level == "branch":
             paginator = Paginator(selectors.coverage_members(user, year, branch_id, category), 50)
             page = paginator.get_page(request.query_params.get("page"))
             members, members_count = list(page.object_list), paginator.count
         else:
-            rows = selectors.coverage_by_unit(user, year, level, town_id, category)
+            sort = request.query_params.get("sort") or "name"
+            if sort not in selectors.UNIT_SORTS:
+                raise ValidationError({"sort": "排序只能是 name（按名称）或 lagging（达标率从低到高）。"})
+            paginator = Paginator(selectors.coverage_units(user, year, level, town_id, category, sort), 50)
+            page = paginator.get_page(request.query_params.get("page"))
+            rows, rows_count = selectors.with_shares(page.object_list), paginator.count
         data = {
             "year": year,
             "level": level,
@@ -130,6 +138,7 @@ class CoverageView(APIView):
             "category": category,
             "totals": totals,
             "rows": rows,
+            "rows_count": rows_count,
             "members": members,
             "members_count": members_count,
         }

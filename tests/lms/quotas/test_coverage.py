@@ -140,3 +140,52 @@ def test_upcoming_classes_suggested_on_progress_page(roles, login):
     make_class(roles.tree.town_a, D(2099, 3, 1), title="书记专班", audiences=["branch_secretary"])
     html = login(roles.member_a_user).get("/progress/me/").content.decode()
     assert future.title in html and "乙镇未来班" not in html and "书记专班" not in html
+
+
+@pytest.fixture
+def many_branches(data, roles):
+    """55 more branches in town A (one member each, never trained), so the town level has 57
+    branch rows: more than one page."""
+    from lms.quotas.services import quota_status_refresh
+    from tests.factories import MemberFactory
+    from tests.factories.foundation import make_branch
+    from tests.factories.quotas import TODAY
+
+    for i in range(55):
+        MemberFactory(branch=make_branch(roles.tree.committee_a, roles.tree.town_a, name=f"甲镇新村{i:02d}党支部"))
+    quota_status_refresh(year=2025, today=TODAY)
+    return roles.tree.town_a
+
+
+def test_town_level_units_paginate_in_the_database(many_branches, roles, login, django_assert_max_num_queries):
+    c = login(roles.department)
+    url = f"/progress/coverage/?year=2025&level=town&id={many_branches.pk}"
+    with django_assert_max_num_queries(26):
+        html = c.get(url).content.decode()
+    assert html.count('href="?level=branch&') == 50 and "第 1 / 2 页，共 57 条" in html
+    html = c.get(url + "&page=2").content.decode()
+    assert html.count('href="?level=branch&') == 7 and "第 2 / 2 页" in html
+    # lagging first: the never-trained new branches (0%) come before 甲镇一村 (a1 all met)
+    html = c.get(url + "&sort=lagging&page=2").content.decode()
+    assert "甲镇一村党支部" in html or "甲镇二村党支部" in html
+    first = c.get(url + "&sort=lagging").content.decode()
+    assert "甲镇一村党支部" not in first and "甲镇新村00党支部" in first
+    # an unknown sort falls back to names; the xlsx still holds every branch
+    assert c.get(url + "&sort=drop%20table").status_code == 200
+    wb = load_workbook(
+        BytesIO(c.get(f"/progress/coverage/export.xlsx?year=2025&level=town&id={many_branches.pk}").content)
+    )
+    assert wb["支部汇总"].max_row == 1 + 57
+
+
+def test_coverage_api_pages_unit_rows(many_branches, roles, login):
+    c = login(roles.department)
+    base = f"/api/v1/quotas/coverage/?year=2025&level=town&parent={many_branches.pk}"
+    body = c.get(base).json()
+    assert body["rows_count"] == 57 and len(body["rows"]) == 50
+    assert len(c.get(base + "&page=2").json()["rows"]) == 7
+    lagging = c.get(base + "&sort=lagging").json()["rows"]
+    shares = [r["all_met_share"] for r in lagging]
+    assert shares == sorted(shares) and shares[0] == 0
+    r = c.get(base + "&sort=best")
+    assert r.status_code == 400 and "排序" in str(r.json()["sort"])
