@@ -4,6 +4,8 @@ PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
+# Test processes (pytest-xdist): one per CPU; TEST_WORKERS=0 runs in this process.
+TEST_WORKERS ?= auto
 export PIP_DISABLE_PIP_VERSION_CHECK=1
 
 .PHONY: run test setup venv system-deps migrate seed lint bench bench-load faults clean
@@ -52,7 +54,7 @@ test: venv
 	$(BIN)/ruff check .
 	$(BIN)/python manage.py makemigrations --check --dry-run -v0
 	$(BIN)/python manage.py check
-	$(BIN)/pytest -q --durations=15 $(PYTEST_ARGS)
+	$(BIN)/pytest -q --durations=15 -n $(TEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
 # Fault injection and backup/restore only (they also run inside `make test`).
 faults: venv

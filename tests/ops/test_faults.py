@@ -12,15 +12,22 @@ from urllib.parse import urlencode
 
 import pytest
 
-from .stack import Stack, free_port, suite_uses_postgres, suite_uses_redis, wait_for
+from .stack import MigratedTemplate, Stack, free_port, suite_uses_postgres, suite_uses_redis, wait_for
 
 pytestmark = pytest.mark.slow
 
 
+@pytest.fixture(scope="module")
+def migrated(tmp_path_factory):
+    template = MigratedTemplate(tmp_path_factory.mktemp("stack-template"))
+    yield template
+    template.drop()
+
+
 @pytest.fixture
-def stack(tmp_path):
+def stack(tmp_path, migrated):
     s = Stack(tmp_path)
-    s.manage("migrate", "--noinput", "-v0")
+    s.migrate(migrated)
     yield s
     s.close()
 
@@ -62,7 +69,8 @@ def test_worker_killed_during_transcode_video_ends_ready_without_duplicates(stac
     time back by that window instead of waiting for it."""
     env = {"CELERY_VISIBILITY_TIMEOUT": "10", "VIDEO_TRANSCODE_TIME_LIMIT": "120"}
     stack.env.update(env)
-    pk = int(stack.django(VIDEO_CREATE.format(path=str(tmp_path / "clip.mp4"), seconds=30)))
+    # 12 s of 960x540 takes the one-pass ladder well over 10 s here: time to catch it mid-run.
+    pk = int(stack.django(VIDEO_CREATE.format(path=str(tmp_path / "clip.mp4"), seconds=12)))
     worker = stack.worker()
 
     def transcoding():

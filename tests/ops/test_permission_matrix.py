@@ -261,11 +261,3 @@ def _snippet_matrix(world, clients, problems):
                         user = world.users[role]
                         if not scoped(model._default_manager.filter(pk=obj.pk), user).exists():
                             problems.add(f"{label} {view} #{obj.pk} as {role} → 200 but outside scoped()")
-
-
-def test_town_committee_department_sees_no_other_town(world, clients):
-    problems = Problems()
-    world.scoped_roles = ("department_town",)
-    _api_matrix(world, clients, problems)
-    _snippet_matrix(world, clients, problems)
-    assert not problems, f"{len(problems)} permission problems:\n" + "\n".join(problems)

@@ -29,8 +29,9 @@ class World:
     users: dict[str, User]
     town: PartySchool
     foreign_markers: list[str] = field(default_factory=list)  # other towns' member numbers and branches
-    # Roles confined to HOME_TOWN whose responses must carry no foreign marker.
-    scoped_roles: tuple[str, ...] = ("member", "town_staff")
+    # Roles confined to HOME_TOWN whose responses must carry no foreign marker (a town
+    # committee's organization department included).
+    scoped_roles: tuple[str, ...] = ("member", "town_staff", "department_town")
 
     def basic_auth(self, role: str) -> dict[str, str]:
         token = base64.b64encode(f"{self.users[role].username}:{PASSWORD}".encode()).decode()
