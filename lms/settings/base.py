@@ -187,7 +187,12 @@ if CELERY_BROKER_URL.startswith("filesystem"):
     }
 else:
     # Longer than the longest task (a transcode is capped by VIDEO_TRANSCODE_TIME_LIMIT).
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 4 * 3600)}
+    # Redis: a message whose worker died returns to the queue once the timeout has passed, at
+    # the next sweep for abandoned messages (every 10 s × CELERY_UNACKED_RESTORE_THROTTLE).
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 4 * 3600),
+        "unacked_restore_throttle": env_int("CELERY_UNACKED_RESTORE_THROTTLE", 10),
+    }
 CELERY_RESULT_BACKEND = os.environ.get("CELERY_RESULT_BACKEND") or None
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True

@@ -61,13 +61,18 @@ def test_worker_killed_during_transcode_video_ends_ready_without_duplicates(stac
     """SIGKILL the whole worker (main process, pool child and ffmpeg) mid-transcode. The
     video is left "processing", owned by a run that no longer exists. Recovery:
     - Redis: the unacknowledged message (acks_late) returns to the queue once its visibility
-      timeout passes (10 s here, CELERY_VISIBILITY_TIMEOUT) and the new worker runs it;
+      timeout passes (10 s here, CELERY_VISIBILITY_TIMEOUT; swept every 10 s with
+      CELERY_UNACKED_RESTORE_THROTTLE=1) and the new worker runs it;
     - filesystem broker: the message was deleted when the dead worker took it, so nothing can
       be redelivered; the periodic sweep `videos_requeue_stale` (beat) enqueues it again.
     Either way the media service's claim only lets a new run take the video once the dead run's
     window (media.services.processing_stale_after()) has passed; the test moves the claim's start
     time back by that window instead of waiting for it."""
-    env = {"CELERY_VISIBILITY_TIMEOUT": "10", "VIDEO_TRANSCODE_TIME_LIMIT": "120"}
+    env = {
+        "CELERY_VISIBILITY_TIMEOUT": "10",
+        "CELERY_UNACKED_RESTORE_THROTTLE": "1",
+        "VIDEO_TRANSCODE_TIME_LIMIT": "120",
+    }
     stack.env.update(env)
     # 12 s of 960x540 takes the one-pass ladder well over 10 s here: time to catch it mid-run.
     pk = int(stack.django(VIDEO_CREATE.format(path=str(tmp_path / "clip.mp4"), seconds=12)))
