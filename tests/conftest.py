@@ -12,19 +12,16 @@ from tests.factories import MemberFactory, OrganizationTree, StaffUserFactory, U
 @pytest.fixture(autouse=True)
 def migration_seeded_rows(request):
     """A transactional test (live server, transaction=True) ends by flushing the database, which
-    also removes the rows data migrations created: Wagtail's root page and default site, the
-    default evaluation dimensions. Tests after it (in any order, in any xdist process) expect a
+    also removes the rows data migrations created (tests.factories.foundation.migration_rows_ensure). Tests after it (in any order, in any xdist process) expect a
     freshly migrated database, so put those rows back before each database test."""
     marker = request.node.get_closest_marker("django_db")
     wanted = {"db", "transactional_db"} & set(request.fixturenames)
     if marker is None and not wanted:
         return
     request.getfixturevalue("_django_db_helper" if marker is not None else wanted.pop())
-    from teachers.services import dimensions_ensure_defaults
-    from tests.factories.courses import site_root
+    from tests.factories.foundation import migration_rows_ensure
 
-    site_root()
-    dimensions_ensure_defaults()
+    migration_rows_ensure()
 
 
 @pytest.fixture

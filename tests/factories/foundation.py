@@ -115,3 +115,17 @@ class OrganizationTree:
         branch_a = make_branch(committee_a, town_a, name="甲镇一村党支部")
         branch_b = make_branch(committee_b, town_b, name="乙镇一村党支部")
         return cls(city, town_a, town_b, county, committee_a, committee_b, branch_a, branch_b)
+
+
+def migration_rows_ensure() -> None:
+    """Put back the rows data migrations create, after a transactional test flushed them:
+    Wagtail's root collection, root page and default site, the default evaluation dimensions."""
+    from wagtail.models import Collection
+
+    from teachers.services import dimensions_ensure_defaults
+    from tests.factories.courses import site_root
+
+    if not Collection.objects.exists():
+        Collection.add_root(name="Root")
+    site_root()
+    dimensions_ensure_defaults()

@@ -48,11 +48,9 @@ def _user(username: str, **extra) -> User:
 def build_world(members: int = 150) -> World:
     """The demo data set with one transcoded demo clip instead of five (ffmpeg time dominates
     the seed; the catalog, lessons and study history are built all the same)."""
-    from teachers.services import dimensions_ensure_defaults
-    from tests.factories.courses import site_root
+    from tests.factories.foundation import migration_rows_ensure
 
-    site_root()  # rows an earlier transactional test's flush removed (see tests/conftest.py)
-    dimensions_ensure_defaults()
+    migration_rows_ensure()  # rows an earlier transactional test's flush removed (tests/conftest.py)
     patches = []
     try:
         import courses.demo as courses_demo
