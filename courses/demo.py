@@ -27,6 +27,8 @@ from wagtail.models import Collection, GroupCollectionPermission, GroupPagePermi
 
 from lms.accounts.roles import DEPARTMENT_STAFF_GROUP, SCHOOL_STAFF_GROUP
 from lms.members.models import Member, MemberCategory
+from lms.portal.demo import COUNTY
+from lms.schools.models import PartySchool
 
 from .models import CourseIndexPage, CoursePage, LessonDocument, LessonPage, StudyDay, StudyProgress
 from .modules import Module
@@ -154,6 +156,22 @@ CATALOG: list[tuple[str, str, list[str], float, str, list[str]]] = [
     ),
 ]
 
+CITY_SCHOOL = f"中共{COUNTY}委党校"
+# The school offering a course (名称 as lms.portal.demo creates them); courses not listed are
+# published by the organisation department. Town schools offer the courses of their practice,
+# so that search's 党校层级 filter has something to tell apart in the demo.
+COURSE_SCHOOLS = {
+    "党史学习教育": CITY_SCHOOL,
+    "习近平新时代中国特色社会主义思想概论": CITY_SCHOOL,
+    "支部书记工作实务": CITY_SCHOOL,
+    "廉政教育": CITY_SCHOOL,
+    "村“两委”履职能力提升": "伦镇党校",
+    "乡村振兴专题": "伦镇党校",
+    "发展壮大村集体经济": "房寺镇党校",
+    "基层治理与法治": "张庄镇党校",
+    "禁毒教育与平安建设": "十里望回族镇党校",
+}
+
 CLIPS = ["党校微课片头", "理论学习", "基层实践", "典型案例", "专题辅导"]
 LESSON_BODY = (
     "<p>本讲是“{course}”课程的第 {n} 讲，主题为“{title}”。</p>"
@@ -238,6 +256,7 @@ def _catalog(ctx, videos) -> list[LessonPage]:
     from teachers.models import Teacher
 
     teachers = list(Teacher.objects.filter(is_active=True).order_by("id")[:40])
+    schools = PartySchool.objects.in_bulk(set(COURSE_SCHOOLS.values()), field_name="name")
     Document = get_document_model()
     documents = [
         Document.objects.create(title=f"{name}（课件）", file=ContentFile(_pdf(name), name=f"courseware-{i}.pdf"))
@@ -253,6 +272,7 @@ def _catalog(ctx, videos) -> list[LessonPage]:
                 audiences=audiences,
                 credit_hours=hours,
                 summary=summary,
+                school=schools.get(COURSE_SCHOOLS.get(title, "")),
             )
         )
         if teachers:

@@ -96,10 +96,20 @@ class CoursePage(Page):
         "wagtailimages.Image", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name="封面"
     )
     teachers = ParentalManyToManyField("teachers.Teacher", blank=True, related_name="courses", verbose_name="授课讲师")
+    # Who offers the course; search filters by the school's tier (its lessons inherit it).
+    school = models.ForeignKey(
+        "schools.PartySchool",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="courses",
+        verbose_name="开课党校",
+        help_text="不选表示由组织部统一发布。",
+    )
 
     content_panels = Page.content_panels + [
         MultiFieldPanel(
-            [FieldPanel("module"), FieldPanel("audiences"), FieldPanel("credit_hours")],
+            [FieldPanel("module"), FieldPanel("audiences"), FieldPanel("credit_hours"), FieldPanel("school")],
             heading="课程设置",
         ),
         FieldPanel("summary"),

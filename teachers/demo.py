@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from lms.accounts.models import User
 from lms.portal.demo import COUNTY, TOWNS, person_name
+from lms.schools.models import PartySchool
 
 from .models import RosterEntry, RosterYear, Teacher, TeacherSpecialty
 from .services import roster_entry_add, roster_entry_remove, roster_year_open
@@ -128,12 +129,24 @@ def _teacher(rng, kind: str, i: int) -> Teacher:
     )
 
 
+def _home_school_name(unit: str) -> str:
+    """The school a teacher belongs to, read from the unit: the county party school's own
+    teachers, and town cadres and role models (their town's school); "" for everyone else."""
+    if unit == f"中共{COUNTY}委党校":
+        return unit
+    town = next((t for t in TOWNS if t in unit), "")
+    return f"{town}党校" if town else ""
+
+
 @transaction.atomic
 def seed(ctx) -> None:
     rng = ctx.rng
     teachers: list[Teacher] = []
     for kind, count in COUNTS.items():
         teachers += [_teacher(rng, kind, len(teachers) + k) for k in range(count)]
+    schools = PartySchool.objects.in_bulk(field_name="name")
+    for t in teachers:
+        t.school = schools.get(_home_school_name(t.unit))
     Teacher.objects.bulk_create(teachers)
     teachers = list(Teacher.objects.order_by("id"))
     specialties = []

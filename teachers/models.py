@@ -20,6 +20,15 @@ class Teacher(ClusterableModel):
     kind = models.CharField("类别", max_length=16, choices=Kind.choices)
     unit = models.CharField("工作单位", max_length=120, blank=True)
     title = models.CharField("职务/职称", max_length=120, blank=True)
+    school = models.ForeignKey(
+        "schools.PartySchool",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="teachers",
+        verbose_name="所属党校",
+        help_text="不选表示不隶属于某一党校（如组织部、高校推荐的讲师）。",
+    )
     biography = models.TextField("个人简介", blank=True)
     photo = models.ImageField("照片", upload_to="teachers/photos/", blank=True)
     phone = models.CharField("联系电话", max_length=32, blank=True)
@@ -41,6 +50,7 @@ class Teacher(ClusterableModel):
     panels = [
         FieldRowPanel([FieldPanel("name"), FieldPanel("kind")]),
         FieldRowPanel([FieldPanel("unit"), FieldPanel("title")]),
+        FieldPanel("school"),
         InlinePanel("specialties", label="讲授专长"),
         MultiFieldPanel([FieldPanel("biography"), FieldPanel("photo")], heading="对学员公开"),
         MultiFieldPanel(

@@ -32,6 +32,30 @@ def test_course_can_be_created_in_the_admin_with_audiences(roles, login):
     assert course.audience_labels == ["村“两委”成员", "支部书记"]
 
 
+def test_course_school_is_edited_in_the_course_settings(roles, login):
+    course = make_course(make_index())
+    client = login(roles.superuser)
+    html = client.get(f"/admin/pages/{course.pk}/edit/").content.decode()
+    assert 'name="school"' in html and "开课党校" in html
+    data = {
+        "title": course.title,
+        "slug": course.slug,
+        "module": "general",
+        "credit_hours": "2",
+        "summary": "课程简介",
+        "school": str(roles.tree.town_a.pk),
+        "action-publish": "publish",
+    }
+    response = client.post(f"/admin/pages/{course.pk}/edit/", data)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    course.refresh_from_db()
+    assert course.school == roles.tree.town_a
+    response = client.post(f"/admin/pages/{course.pk}/edit/", {**data, "school": ""})
+    assert response.status_code == 302
+    course.refresh_from_db()
+    assert course.school is None  # optional: published by the organisation department
+
+
 def test_lesson_edit_form_offers_video_and_courseware(roles, login):
     lesson = make_lesson(make_course(make_index()))
     html = login(roles.superuser).get(f"/admin/pages/{lesson.pk}/edit/").content.decode()

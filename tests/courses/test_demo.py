@@ -7,7 +7,7 @@ import pytest
 from django.db.models import Sum
 
 from courses import demo
-from courses.models import StudyDay, StudyProgress
+from courses.models import CoursePage, StudyDay, StudyProgress
 from lms.portal.demo import DemoContext
 from tests.factories import MemberFactory
 from tests.factories.courses import make_course, make_index, make_lesson
@@ -43,3 +43,20 @@ def test_history_rows_are_consistent(tree):
     # only village-committee members studied the course meant for them
     ordinary = [m.pk for m in members[:40]]
     assert not StudyDay.objects.filter(lesson=lessons[2], member_id__in=ordinary).exists()
+
+
+def test_catalog_courses_are_offered_by_demo_schools():
+    from lms.portal.demo import COUNTY, TOWNS
+    from lms.schools.models import PartySchool
+    from tests.factories.courses import site_root
+
+    site_root()
+    city = PartySchool.objects.create(name=f"中共{COUNTY}委党校", tier=PartySchool.Tier.CITY)
+    for town in TOWNS:
+        PartySchool.objects.create(name=f"{town}党校", tier=PartySchool.Tier.TOWN, parent=city, region=town)
+    ctx = DemoContext(rng=random.Random(1), members=60, years=1, today=dt.date(2026, 6, 30), log=lambda m: None)
+    demo._catalog(ctx, videos=[])
+    tiers = {c.title: c.school.tier if c.school else "" for c in CoursePage.objects.select_related("school")}
+    assert len(tiers) == len(demo.CATALOG)
+    assert {tier: list(tiers.values()).count(tier) for tier in ("city", "town", "")} == {"city": 4, "town": 5, "": 5}
+    assert CoursePage.objects.get(title="乡村振兴专题").school.name == "伦镇党校"

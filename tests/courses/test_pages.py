@@ -187,6 +187,17 @@ def test_course_page_lists_lessons_with_my_state(roles, login, catalog):
     assert "学习中" in html
 
 
+def test_course_page_names_the_offering_school(roles, login, catalog):
+    index, general, secretary = catalog[:3]
+    secretary.school = roles.tree.town_a
+    secretary.save_revision().publish()
+    client = login(roles.member_a_user)
+    html = client.get(secretary.url).content.decode()
+    assert f"开课党校：{roles.tree.town_a.name}" in html
+    html = client.get(general.url).content.decode()
+    assert "由组织部统一发布" in html and "开课党校：" not in html
+
+
 def test_my_learning_page(roles, login, catalog, django_assert_max_num_queries):
     import datetime as dt
 

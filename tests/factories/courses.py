@@ -58,6 +58,7 @@ def make_course(
     audiences: list[str] | None = None,
     credit_hours: float = 2,
     live: bool = True,
+    school=None,
 ) -> CoursePage:
     n = next(_seq)
     course = index.add_child(
@@ -69,6 +70,7 @@ def make_course(
             credit_hours=credit_hours,
             summary="课程简介",
             live=live,
+            school=school,
         )
     )
     return course

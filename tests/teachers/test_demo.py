@@ -41,6 +41,26 @@ def test_demo_pool_and_rosters(roles):
     assert not Teacher.objects.filter(specialties__isnull=True).exists()
 
 
+def test_demo_teachers_belong_to_the_schools_named_in_their_units(db):
+    from lms.portal.demo import COUNTY, TOWNS
+    from lms.schools.models import PartySchool
+
+    city = PartySchool.objects.create(name=f"中共{COUNTY}委党校", tier=PartySchool.Tier.CITY)
+    for town in TOWNS:
+        PartySchool.objects.create(name=f"{town}党校", tier=PartySchool.Tier.TOWN, parent=city, region=town)
+    demo.seed(_ctx(years=1))
+    by_tier = {
+        tier: Teacher.objects.filter(school__tier=tier).count()
+        for tier in (PartySchool.Tier.CITY, PartySchool.Tier.TOWN)
+    }
+    assert by_tier["town"] >= 45 and by_tier["city"] > 0  # every role model, and town cadres
+    assert Teacher.objects.filter(school__isnull=True).exists()  # department, universities, …
+    for teacher in Teacher.objects.filter(school__tier=PartySchool.Tier.TOWN).select_related("school"):
+        assert teacher.school.region in teacher.unit
+    assert not Teacher.objects.filter(kind=Teacher.Kind.ROLE_MODEL, school__isnull=True).exists()
+    assert set(Teacher.objects.filter(school=city).values_list("unit", flat=True)) == {f"中共{COUNTY}委党校"}
+
+
 def test_demo_evaluations_sample_attendees_with_spread(roles):
     demo.seed(_ctx(years=1))
     members = [MemberFactory(branch=roles.tree.branch_a) for _ in range(30)]
