@@ -1,7 +1,8 @@
 """Search (搜索): lessons, courses and — for staff — the teacher pool.
 
 - One service: ``search.services.search(query, filters, page, user=None) -> SearchResult``
-  (hits with <mark> highlights, facet counts for kind and module, total, page/pages), used by
+  (hits with <mark> highlights, facet counts for kind, module and school tier, total,
+  page/pages; filters: those three and audience, teacher kind), used by
   the page /search/ and by GET /api/v1/search/ (plus /api/v1/search/suggest/).
 - Backends: the database (default; search/backends/database.py, Chinese handled in
   search/text.py) and Elasticsearch via elasticsearch-dsl when ELASTICSEARCH_URL is set

@@ -75,6 +75,7 @@ class SearchDocument(Document):
     module = Keyword()
     audiences = Keyword()  # multi-valued; empty = every member
     teacher_kind = Keyword()
+    school_tier = Keyword()  # PartySchool.Tier; absent = no school (organisation department)
     staff_only = Boolean()
     published = Boolean()
     suggest = Completion()
@@ -92,6 +93,7 @@ class SearchDocument(Document):
             module=record.module,
             audiences=list(record.audiences),
             teacher_kind=record.teacher_kind,
+            school_tier=record.school_tier or None,
             staff_only=record.staff_only,
             published=record.published,
             suggest={"input": [record.title]},

@@ -7,6 +7,7 @@ an FTS5 table on SQLite, a GIN index on ``to_tsvector('simple', …)`` on Postgr
 from django.db import models
 
 from courses.modules import Module
+from lms.schools.models import PartySchool
 
 
 class SearchKind(models.TextChoices):
@@ -28,6 +29,9 @@ class SearchEntry(models.Model):
     # Space-delimited MemberCategory values (" ordinary mobile "); "" means every member.
     audiences = models.CharField("适用对象", max_length=200, blank=True)
     teacher_kind = models.CharField("讲师类别", max_length=16, blank=True)
+    # The tier of the course's (a lesson's course's, a teacher's) school; "" = none (a course of
+    # the organisation department, a teacher of no school).
+    school_tier = models.CharField("党校层级", max_length=8, choices=PartySchool.Tier.choices, blank=True)
     staff_only = models.BooleanField("仅工作人员可见", default=False)
     updated_at = models.DateTimeField(auto_now=True)
 

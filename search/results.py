@@ -6,12 +6,15 @@ from dataclasses import dataclass, field
 
 from courses.modules import Module
 from lms.members.models import MemberCategory
+from lms.schools.models import PartySchool
 from teachers.models import Teacher
 
 from .models import SearchKind
 
 PAGE_SIZE = 10
 MAX_PAGE = 100
+# The filters that are also facets, in the order results list them (both backends).
+FACETS = ("kind", "module", "school_tier")
 
 
 class SearchInputError(ValueError):
@@ -24,12 +27,14 @@ class SearchFilters:
     module: str = ""
     audience: str = ""
     teacher_kind: str = ""
+    school_tier: str = ""
 
     FIELDS = {
         "kind": (SearchKind, "类型"),
         "module": (Module, "教学模块"),
         "audience": (MemberCategory, "适用对象"),
         "teacher_kind": (Teacher.Kind, "讲师类别"),
+        "school_tier": (PartySchool.Tier, "党校层级"),
     }
 
     @classmethod
@@ -46,6 +51,10 @@ class SearchFilters:
 
     def as_dict(self) -> dict[str, str]:
         return {name: getattr(self, name) for name in self.FIELDS if getattr(self, name)}
+
+    def facet_values(self, *, skip: str = "") -> dict[str, str]:
+        """The chosen values of the facet filters, but `skip`'s: what a facet counts under."""
+        return {name: getattr(self, name) for name in FACETS if name != skip and getattr(self, name)}
 
 
 def parse_page(value) -> int:
@@ -73,6 +82,7 @@ class Hit:
     score: float
     module: str = ""
     teacher_kind: str = ""
+    school_tier: str = ""
 
     @property
     def kind_label(self) -> str:
@@ -81,6 +91,10 @@ class Hit:
     @property
     def module_label(self) -> str:
         return Module(self.module).label if self.module in Module.values else ""
+
+    @property
+    def school_tier_label(self) -> str:
+        return PartySchool.Tier(self.school_tier).label if self.school_tier in PartySchool.Tier.values else ""
 
 
 @dataclass
@@ -114,7 +128,10 @@ class SearchResult:
 FACET_LABELS = {
     "kind": dict(SearchKind.choices),
     "module": dict(Module.choices),
+    "school_tier": dict(PartySchool.Tier.choices),
 }
+# What the search page calls each facet.
+FACET_TITLES = {"kind": "类型", "module": "教学模块", "school_tier": "党校层级"}
 
 
 def facet_list(name: str, counts: dict[str, int]) -> list[FacetCount]:

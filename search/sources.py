@@ -35,6 +35,7 @@ class IndexRecord:
     module: str = ""
     audiences: list[str] = field(default_factory=list)
     teacher_kind: str = ""
+    school_tier: str = ""  # PartySchool.Tier of the offering (course) or home (teacher) school
     staff_only: bool = False
     published: bool = True
 
@@ -64,6 +65,10 @@ def _page_url(page: Page) -> str:
     return page.get_url() or page.url_path
 
 
+def _school_tier(obj: CoursePage | Teacher) -> str:
+    return obj.school.tier if obj.school_id else ""
+
+
 def lesson_record(lesson: LessonPage, course: CoursePage | None = None) -> IndexRecord:
     course = course or lesson.get_parent().specific
     return IndexRecord(
@@ -74,6 +79,7 @@ def lesson_record(lesson: LessonPage, course: CoursePage | None = None) -> Index
         url=_page_url(lesson),
         module=course.module,
         audiences=list(course.audiences or []),
+        school_tier=_school_tier(course),  # a lesson is offered by its course's school
     )
 
 
@@ -87,6 +93,7 @@ def course_record(course: CoursePage) -> IndexRecord:
         url=_page_url(course),
         module=course.module,
         audiences=list(course.audiences or []),
+        school_tier=_school_tier(course),
     )
 
 
@@ -97,6 +104,7 @@ def teacher_record(teacher: Teacher) -> IndexRecord:
         title=teacher.name,
         body=_clean(teacher.get_kind_display(), teacher.unit, teacher.title, teacher.biography),
         teacher_kind=teacher.kind,
+        school_tier=_school_tier(teacher),
         staff_only=True,
     )
 
@@ -105,7 +113,7 @@ def record_for(kind: str, object_id: int) -> IndexRecord | None:
     """The record to store for one object, or None when it must not be searchable (gone,
     unpublished, private, inactive)."""
     if kind == SearchKind.TEACHER:
-        teacher = Teacher.objects.filter(pk=object_id, is_active=True).first()
+        teacher = Teacher.objects.filter(pk=object_id, is_active=True).select_related("school").first()
         return teacher_record(teacher) if teacher else None
     model = LessonPage if kind == SearchKind.LESSON else CoursePage
     page = model.objects.filter(pk=object_id).first()
@@ -117,7 +125,9 @@ def record_for(kind: str, object_id: int) -> IndexRecord | None:
 def all_records() -> Iterator[IndexRecord]:
     """Every searchable object, in few queries (used by full rebuilds)."""
     restricted = _restricted_paths()
-    courses = {c.path: c for c in CoursePage.objects.prefetch_related("teachers").order_by("path")}
+    courses = {
+        c.path: c for c in CoursePage.objects.select_related("school").prefetch_related("teachers").order_by("path")
+    }
     public_courses = {path: c for path, c in courses.items() if page_is_public(c, restricted)}
     for course in public_courses.values():
         yield course_record(course)
@@ -126,5 +136,6 @@ def all_records() -> Iterator[IndexRecord]:
         if course is None or any(lesson.path.startswith(p) for p in restricted):
             continue
         yield lesson_record(lesson, course)
-    for teacher in Teacher.objects.filter(is_active=True).order_by("pk").iterator(chunk_size=500):
+    teachers = Teacher.objects.filter(is_active=True).select_related("school").order_by("pk")
+    for teacher in teachers.iterator(chunk_size=500):
         yield teacher_record(teacher)

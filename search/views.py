@@ -5,11 +5,12 @@ from django.shortcuts import render
 
 from courses.modules import Module
 from lms.members.models import MemberCategory
+from lms.schools.models import PartySchool
 from teachers.models import Teacher
 
 from .access import visible_kinds
 from .models import SearchKind
-from .results import SearchFilters, SearchInputError
+from .results import FACET_TITLES, SearchFilters, SearchInputError
 from .services import search
 
 
@@ -23,6 +24,7 @@ def search_page(request):
         "modules": Module.choices,
         "audiences": MemberCategory.choices,
         "teacher_kinds": Teacher.Kind.choices if SearchKind.TEACHER in kinds else [],
+        "school_tiers": PartySchool.Tier.choices,
         "result": None,
         "error": "",
         "filters": SearchFilters(),
@@ -36,6 +38,8 @@ def search_page(request):
     except SearchInputError as exc:
         context["error"] = str(exc)
         status = 400
+    if context["result"] is not None:
+        context["facets"] = [(name, FACET_TITLES[name], counts) for name, counts in context["result"].facets.items()]
     params = request.GET.copy()
     params.pop("page", None)
     context["base_params"] = params.urlencode()

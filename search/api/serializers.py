@@ -1,5 +1,7 @@
 from rest_framework import serializers
 
+from lms.schools.models import PartySchool
+
 from ..models import SearchKind
 
 
@@ -11,6 +13,8 @@ class SearchQuerySerializer(serializers.Serializer):
     module = serializers.CharField(required=False, allow_blank=True, help_text="general / professional / thematic")
     audience = serializers.CharField(required=False, allow_blank=True, help_text="党员类别")
     teacher_kind = serializers.CharField(required=False, allow_blank=True, help_text="leader / expert / role_model")
+    # A plain CharField: search.results.SearchFilters refuses unknown values with a Chinese message.
+    school_tier = serializers.CharField(required=False, allow_blank=True, help_text="city / town（党校层级）")
     page = serializers.CharField(required=False, allow_blank=True, help_text="页码，从 1 开始")
 
 
@@ -24,6 +28,11 @@ class HitSerializer(serializers.Serializer):
     score = serializers.FloatField()
     module = serializers.CharField()
     teacher_kind = serializers.CharField()
+    school_tier = serializers.ChoiceField(
+        choices=PartySchool.Tier.choices,
+        allow_blank=True,
+        help_text="开课党校（微党课随所属课程）或讲师所属党校的层级；空表示组织部统一发布或不属于党校",
+    )
 
 
 class FacetCountSerializer(serializers.Serializer):
@@ -35,6 +44,7 @@ class FacetCountSerializer(serializers.Serializer):
 class FacetsSerializer(serializers.Serializer):
     kind = FacetCountSerializer(many=True, required=False)
     module = FacetCountSerializer(many=True, required=False)
+    school_tier = FacetCountSerializer(many=True, required=False)
 
 
 class SearchResultSerializer(serializers.Serializer):

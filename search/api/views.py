@@ -4,6 +4,8 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from lms.schools.models import PartySchool
+
 from ..results import SearchInputError
 from ..services import search, suggest
 from .serializers import SearchQuerySerializer, SearchResultSerializer, SuggestionSerializer
@@ -14,6 +16,12 @@ PARAMS = [
     OpenApiParameter("module", OpenApiTypes.STR, enum=["general", "professional", "thematic"]),
     OpenApiParameter("audience", OpenApiTypes.STR, description="适用对象（党员类别）"),
     OpenApiParameter("teacher_kind", OpenApiTypes.STR, enum=["leader", "expert", "role_model"]),
+    OpenApiParameter(
+        "school_tier",
+        OpenApiTypes.STR,
+        enum=PartySchool.Tier.values,
+        description="党校层级：" + "；".join(f"{v} {label}" for v, label in PartySchool.Tier.choices),
+    ),
     OpenApiParameter("page", OpenApiTypes.INT, description="页码，从 1 开始"),
 ]
 

@@ -8,17 +8,20 @@ returned instead (a long query with one stray word still finds something).
 
 Ranking (the order) is the same SQL on every vendor: 10 points per term found in the title,
 5 more for a title equal to the query — so title matches always come before body-only
-matches. Only the (short) title is inspected per matched row; bodies can be long transcripts."""
+matches. Only the (short) title is inspected per matched row; bodies can be long transcripts.
+
+Counting (total and facets) and ranking are ONE statement that reads the matching rows once
+(``_scan``); the page's rows are then loaded with their bodies."""
 
 from __future__ import annotations
 
 from django.db import connection, transaction
-from django.db.models import BooleanField, Case, Count, IntegerField, Q, QuerySet, Value, When
+from django.db.models import BooleanField, Case, IntegerField, Q, QuerySet, Value, When
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Lower
 
 from ..models import SearchEntry, SearchKind
-from ..results import Hit, SearchFilters, SearchResult, facet_list, pages_for
+from ..results import FACETS, Hit, SearchFilters, SearchResult, facet_list, pages_for
 from ..sources import IndexRecord
 from ..text import Term, fts5_match, highlight, index_tokens, normalize, pg_tsquery, snippet
 from . import fts_sql
@@ -26,6 +29,8 @@ from . import fts_sql
 NAME = "database"
 TITLE_POINTS = 10
 EXACT_TITLE_POINTS = 5
+# What a hit shows: loaded for the page's rows only (never the token columns).
+HIT_FIELDS = ("kind", "object_id", "title", "body", "url", "module", "teacher_kind", "school_tier")
 
 
 # --- writes -------------------------------------------------------------------------------
@@ -40,6 +45,7 @@ def entry_values(record: IndexRecord) -> dict:
         "module": record.module,
         "audiences": audiences,
         "teacher_kind": record.teacher_kind,
+        "school_tier": record.school_tier,
         "staff_only": record.staff_only,
     }
 
@@ -112,23 +118,54 @@ def _base_filters(qs: QuerySet, filters: SearchFilters) -> QuerySet:
     return qs
 
 
-def _counts(matched: QuerySet, filters: SearchFilters) -> tuple[int, dict]:
-    """Total and facet counts from ONE grouped query over (kind, module). Each facet counts
-    the matches under every *other* filter, so its other options stay visible."""
-    rows = list(_base_filters(matched, filters).values("kind", "module").annotate(n=Count("id")).order_by())
+def _candidates(base: QuerySet, terms: list[Term], query: str, filters: SearchFilters, *, any_term: bool) -> QuerySet:
+    """The matching rows under the non-facet filters, as the narrow columns that counting and
+    ranking read (never the bodies)."""
+    qs = _base_filters(base.filter(_match_condition(terms, any_term=any_term)) if terms else base, filters)
+    qs = qs.annotate(title_lower=Lower("title"), score=_score(terms, query) if terms else Value(0))
+    return qs.values("id", *FACETS, "title", "score").order_by()
+
+
+def _scan(candidates: QuerySet, filters: SearchFilters, *, offset: int, limit: int) -> tuple[list, list]:
+    """ONE statement over the candidates, read once: their count per (kind, module, school tier)
+    — the total and every facet come from it — and the ranked (id, score) of the page.
+
+    Counting and ranking separately visited every candidate row twice; for a one-character
+    query most of the table is a candidate, and that second pass was the p95 of bench/search.py."""
+    sql, params = candidates.query.sql_with_params()
+    chosen = filters.facet_values()
+    where = " AND ".join(f"{name} = %s" for name in chosen) or "1 = 1"
+    columns = ", ".join(FACETS)
+    statement = (
+        f"WITH candidates AS ({sql}) "
+        f"SELECT 0 AS part, {columns}, COUNT(*) AS n, NULL AS id, NULL AS score, NULL AS title "
+        f"FROM candidates GROUP BY {columns} "
+        "UNION ALL "
+        f"SELECT * FROM (SELECT 1, {columns}, 0, id, score, title FROM candidates WHERE {where} "
+        "ORDER BY score DESC, kind, title, id LIMIT %s OFFSET %s) AS page "
+        "ORDER BY part, score DESC, kind, title, id"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(statement, [*params, *chosen.values(), limit, offset])
+        rows = cursor.fetchall()
+    groups = [(dict(zip(FACETS, row[1:-4], strict=True)), row[-4]) for row in rows if row[0] == 0]
+    ranked = [(row[-3], row[-2]) for row in rows if row[0] == 1]  # (id, score)
+    return groups, ranked
+
+
+def _tally(groups: list, filters: SearchFilters) -> tuple[int, dict]:
+    """Total and facet counts from the grouped counts. Each facet counts the matches under every
+    *other* filter, so its other options stay visible."""
     total = 0
-    kinds: dict[str, int] = {}
-    modules: dict[str, int] = {}
-    for row in rows:
-        kind_ok = not filters.kind or row["kind"] == filters.kind
-        module_ok = not filters.module or row["module"] == filters.module
-        if kind_ok and module_ok:
-            total += row["n"]
-        if module_ok:
-            kinds[row["kind"]] = kinds.get(row["kind"], 0) + row["n"]
-        if kind_ok and row["module"]:
-            modules[row["module"]] = modules.get(row["module"], 0) + row["n"]
-    return total, {"kind": facet_list("kind", kinds), "module": facet_list("module", modules)}
+    counts: dict[str, dict[str, int]] = {name: {} for name in FACETS}
+    for values, n in groups:
+        ok = {name: not getattr(filters, name) or values[name] == getattr(filters, name) for name in FACETS}
+        if all(ok.values()):
+            total += n
+        for name in FACETS:
+            if values[name] and all(ok[other] for other in FACETS if other != name):
+                counts[name][values[name]] = counts[name].get(values[name], 0) + n
+    return total, {name: facet_list(name, counts[name]) for name in FACETS}
 
 
 def search(
@@ -154,29 +191,16 @@ def _search(
         if set(kinds) >= set(SearchKind.values)
         else SearchEntry.objects.filter(kind__in=kinds)
     )
-    matched = base.filter(_match_condition(terms, any_term=False)) if terms else base
-    total, facets = _counts(matched, filters)
-    if terms and total == 0 and len(terms) > 1:
-        matched = base.filter(_match_condition(terms, any_term=True))
-        total, facets = _counts(matched, filters)
-    pages = pages_for(total, page_size)
-    filtered = _base_filters(matched, filters)
-    if filters.kind:
-        filtered = filtered.filter(kind=filters.kind)
-    if filters.module:
-        filtered = filtered.filter(module=filters.module)
     offset = (page - 1) * page_size
-    rows = []
-    if offset < total:
-        ordered = filtered.annotate(title_lower=Lower("title"))
-        ordered = ordered.annotate(score=_score(terms, query) if terms else Value(0))
-        ordered = ordered.order_by("-score", "kind", "title", "id")
-        # Rank ids only (narrow rows to sort), then load the page's rows with their bodies.
-        ranked = list(ordered.values_list("id", "score")[offset : offset + page_size])
-        by_id = SearchEntry.objects.in_bulk([pk for pk, _ in ranked])
-        rows = [by_id[pk] for pk, _ in ranked]
-        for row, (_, score) in zip(rows, ranked, strict=True):
-            row.score = score
+    candidates = _candidates(base, terms, query, filters, any_term=False)
+    groups, ranked = _scan(candidates, filters, offset=offset, limit=page_size)
+    total, facets = _tally(groups, filters)
+    if terms and total == 0 and len(terms) > 1:
+        # No row has every term: rows with any of them (a stray word does not empty the list).
+        candidates = _candidates(base, terms, query, filters, any_term=True)
+        groups, ranked = _scan(candidates, filters, offset=offset, limit=page_size)
+        total, facets = _tally(groups, filters)
+    by_id = SearchEntry.objects.only(*HIT_FIELDS).in_bulk([pk for pk, _ in ranked]) if ranked else {}
     hits = [
         Hit(
             kind=e.kind,
@@ -185,18 +209,19 @@ def _search(
             url=e.url,
             title_html=highlight(e.title, terms),
             snippet=snippet(e.body, terms),
-            score=float(e.score),
+            score=float(score),
             module=e.module,
             teacher_kind=e.teacher_kind,
+            school_tier=e.school_tier,
         )
-        for e in rows
+        for e, score in ((by_id[pk], score) for pk, score in ranked)
     ]
     return SearchResult(
         query=query,
         hits=hits,
         total=total,
         page=page,
-        pages=pages,
+        pages=pages_for(total, page_size),
         page_size=page_size,
         facets=facets,
         backend=NAME,

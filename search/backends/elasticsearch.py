@@ -17,7 +17,7 @@ from elasticsearch import Elasticsearch, NotFoundError, helpers
 from elasticsearch_dsl import Q, Search
 
 from ..documents import DOCUMENTS, alias_name
-from ..results import FacetCount, Hit, SearchFilters, SearchResult, facet_list, pages_for
+from ..results import FACETS, FacetCount, Hit, SearchFilters, SearchResult, facet_list, pages_for
 from ..sources import IndexRecord
 
 log = logging.getLogger(__name__)
@@ -123,11 +123,9 @@ def document_delete(kind: str, object_id: int, *, es: Elasticsearch | None = Non
 
 # --- reads --------------------------------------------------------------------------------
 def _filter_clauses(filters: SearchFilters, *, skip: str = "") -> list:
-    clauses = []
-    if filters.kind and skip != "kind":
-        clauses.append(Q("term", kind=filters.kind))
-    if filters.module and skip != "module":
-        clauses.append(Q("term", module=filters.module))
+    """The user's filters as clauses; `skip` leaves out one facet's own filter (its aggregation
+    counts under the others)."""
+    clauses = [Q("term", **{name: value}) for name, value in filters.facet_values(skip=skip).items()]
     if filters.audience:
         clauses.append(Q("terms", kind=["lesson", "course"]))
         clauses.append(Q("bool", should=[Q("term", audiences=filters.audience), ~Q("exists", field="audiences")]))
@@ -162,13 +160,13 @@ def build_search(*, query: str, filters: SearchFilters, kinds: list[str], page: 
     post = _filter_clauses(filters)
     if post:
         s = s.post_filter(Q("bool", filter=post))
-    for name in ("kind", "module"):
+    for name in FACETS:
         others = _filter_clauses(filters, skip=name)
         agg_filter = Q("bool", filter=others) if others else Q("match_all")
         s.aggs.bucket(f"{name}_facet", "filter", filter=agg_filter).bucket("values", "terms", field=name, size=20)
     s = s.highlight("title", number_of_fragments=0, **HIGHLIGHT)
     s = s.highlight("body", fragment_size=90, number_of_fragments=1, no_match_size=90, **HIGHLIGHT)
-    s = s.source(["kind", "object_id", "title", "url", "module", "teacher_kind", "body"])
+    s = s.source(["kind", "object_id", "title", "url", "module", "teacher_kind", "school_tier", "body"])
     s = s.extra(track_total_hits=True)
     start = (page - 1) * page_size
     return s[start : start + page_size]
@@ -193,11 +191,12 @@ def parse_response(response, *, query: str, page: int, page_size: int) -> Search
                 score=float(h.meta.score or 0),
                 module=getattr(h, "module", "") or "",
                 teacher_kind=getattr(h, "teacher_kind", "") or "",
+                school_tier=getattr(h, "school_tier", "") or "",
             )
         )
     total = int(response.hits.total.value)
     facets: dict[str, list[FacetCount]] = {}
-    for name in ("kind", "module"):
+    for name in FACETS:
         buckets = response.aggregations[f"{name}_facet"]["values"]["buckets"]
         facets[name] = facet_list(name, {b["key"]: b["doc_count"] for b in buckets})
     return SearchResult(

@@ -1,6 +1,7 @@
 """A small demo-like catalog for the search tests: courses and lessons with realistic Chinese
 titles and bodies, a few teachers — plus things that must never be found (a draft course, a
-private lesson, an inactive teacher with a phone number)."""
+private lesson, an inactive teacher with a phone number). Some courses and teachers belong to
+a town or the city school (SCHOOL_TIERS), the rest to none (the organisation department)."""
 
 from __future__ import annotations
 
@@ -11,8 +12,10 @@ from wagtail.models import Page, PageViewRestriction
 
 from courses.models import CourseIndexPage, CoursePage, LessonPage
 from courses.modules import Module
+from lms.schools.models import PartySchool
 from teachers.models import Teacher
 from tests.factories.courses import site_root
+from tests.factories.foundation import TownSchoolFactory
 
 _seq = itertools.count(1)
 
@@ -121,12 +124,24 @@ TEACHERS = [
 ]
 
 
+# Course title or teacher name → tier of its school; everything else has no school.
+SCHOOL_TIERS = {
+    "乡村振兴专题": PartySchool.Tier.TOWN,
+    "村两委干部实务": PartySchool.Tier.TOWN,
+    "党史学习教育": PartySchool.Tier.CITY,
+    "法治教育": PartySchool.Tier.CITY,
+    "张秀英": PartySchool.Tier.TOWN,
+    "李明华": PartySchool.Tier.CITY,
+}
+
+
 @dataclass
 class Catalog:
     index: CourseIndexPage
     courses: dict[str, CoursePage] = field(default_factory=dict)
     lessons: dict[str, LessonPage] = field(default_factory=dict)
     teachers: dict[str, Teacher] = field(default_factory=dict)
+    schools: dict[str, PartySchool] = field(default_factory=dict)  # by tier
     draft_course: CoursePage | None = None
     draft_lesson: LessonPage | None = None
     private_lesson: LessonPage | None = None
@@ -145,9 +160,13 @@ def _slug() -> str:
     return f"s{next(_seq)}"
 
 
-def add_course(index: Page, title: str, module: str, audiences: list[str], summary: str, live=True) -> CoursePage:
+def add_course(
+    index: Page, title: str, module: str, audiences: list[str], summary: str, live=True, school=None
+) -> CoursePage:
     return index.add_child(
-        instance=CoursePage(title=title, slug=_slug(), module=module, audiences=audiences, summary=summary, live=live)
+        instance=CoursePage(
+            title=title, slug=_slug(), module=module, audiences=audiences, summary=summary, live=live, school=school
+        )
     )
 
 
@@ -158,9 +177,10 @@ def add_lesson(course: Page, title: str, body: str, live=True) -> LessonPage:
 def build_catalog() -> Catalog:
     root = site_root()  # transactional tests may have flushed Wagtail's initial site
     index = root.add_child(instance=CourseIndexPage(title="课程中心", slug=_slug()))
-    cat = Catalog(index=index)
+    town = TownSchoolFactory()
+    cat = Catalog(index=index, schools={PartySchool.Tier.TOWN: town, PartySchool.Tier.CITY: town.parent})
     for title, module, audiences, summary, lessons in CATALOG:
-        course = add_course(index, title, module, audiences, summary)
+        course = add_course(index, title, module, audiences, summary, school=cat.schools.get(SCHOOL_TIERS.get(title)))
         cat.courses[title] = course
         for lesson_title, body in lessons:
             cat.lessons[lesson_title] = add_lesson(course, lesson_title, body)
@@ -170,7 +190,9 @@ def build_catalog() -> Catalog:
     cat.private_lesson = add_lesson(cat.courses["党章党规学习"], "内部党章资料", "仅限内部的党章材料")
     PageViewRestriction.objects.create(page=cat.private_lesson, restriction_type=PageViewRestriction.LOGIN)
     for name, kind, unit, title, bio in TEACHERS:
-        cat.teachers[name] = Teacher.objects.create(name=name, kind=kind, unit=unit, title=title, biography=bio)
+        cat.teachers[name] = Teacher.objects.create(
+            name=name, kind=kind, unit=unit, title=title, biography=bio, school=cat.schools.get(SCHOOL_TIERS.get(name))
+        )
     cat.inactive_teacher = Teacher.objects.create(
         name="赵停用",
         kind=Teacher.Kind.EXPERT,

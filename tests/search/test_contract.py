@@ -54,7 +54,9 @@ def test_result_shape_and_highlight(backend):
     assert hit.title_html == "重温入党<mark>誓词</mark>"
     assert hit.score > 0
     assert hit.module == "general"
+    assert hit.school_tier == ""  # 党章党规学习 is published by the organisation department
     assert result.facets["kind"][0].value == "lesson" and result.facets["kind"][0].count == 1
+    assert list(result.facets) == ["kind", "module", "school_tier"] and result.facets["school_tier"] == []
 
 
 def test_text_is_escaped_around_marks(backend):
@@ -118,6 +120,69 @@ def test_nothing_private_is_found(backend):
     assert search("赵停用", {}, 1, user=roles.superuser).total == 0
 
 
+def counts(facet):
+    return {f.value: f.count for f in facet}
+
+
+def test_school_tier_filter(backend):
+    name, cat, roles = backend
+    member = roles.member_a_user
+    town = search("", {"school_tier": "town"}, 1, user=member, page_size=50)
+    # 乡村振兴专题 (4 lessons) and 村两委干部实务 (2 lessons) are offered by the town school;
+    # lessons carry their course's school.
+    assert {cat.key(h.kind, h.id) for h in town.hits} == {
+        "course:乡村振兴专题",
+        "lesson:乡村振兴战略解读",
+        "lesson:5G赋能乡村数字化",
+        "lesson:AI助力农业生产",
+        "lesson:农村集体经济发展",
+        "course:村两委干部实务",
+        "lesson:村务公开与民主管理",
+        "lesson:基层矛盾纠纷调解",
+    }
+    assert town.total == 8 and {h.school_tier for h in town.hits} == {"town"}
+    city = search("", {"school_tier": "city", "kind": "course"}, 1, user=member, page_size=50)
+    assert sorted(keys(cat, city)) == ["course:党史学习教育", "course:法治教育"]
+    # with words and another filter; courses without a school are in neither tier
+    assert keys(cat, search("乡村", {"school_tier": "town", "kind": "course"}, 1, user=member)) == [
+        "course:乡村振兴专题"
+    ]
+    assert search("宪法", {"school_tier": "city"}, 1, user=member).total == 1
+    assert search("宪法", {"school_tier": "town"}, 1, user=member).total == 0
+    assert search("誓词", {"school_tier": "city"}, 1, user=member).total == 0
+    assert search("誓词", {"school_tier": "town"}, 1, user=member).total == 0
+    # staff: a teacher's tier is their own school's
+    staff = roles.town_a_staff
+    assert keys(cat, search("", {"kind": "teacher", "school_tier": "town"}, 1, user=staff)) == ["teacher:张秀英"]
+    assert keys(cat, search("", {"kind": "teacher", "school_tier": "city"}, 1, user=staff)) == ["teacher:李明华"]
+
+
+def test_school_tier_facet_counts_under_the_other_filters(backend):
+    name, cat, roles = backend
+    member = roles.member_a_user
+    everything = search("", {}, 1, user=member)
+    # town: 2 courses + 6 lessons; city: 党史学习教育 and 法治教育 with 2 lessons each
+    assert counts(everything.facets["school_tier"]) == {"city": 6, "town": 8}
+    assert [(f.value, f.label) for f in everything.facets["school_tier"]] == [
+        ("city", "市(县)委党校"),
+        ("town", "镇街党校"),
+    ]
+    town = search("", {"school_tier": "town"}, 1, user=member)
+    # its own filter does not narrow the tier facet; it narrows the others
+    assert counts(town.facets["school_tier"]) == {"city": 6, "town": 8}
+    assert counts(town.facets["kind"]) == {"lesson": 6, "course": 2}
+    assert counts(town.facets["module"]) == {"thematic": 5, "professional": 3}
+    # the other filters narrow the tier facet
+    courses = search("", {"kind": "course", "module": "thematic"}, 1, user=member)
+    assert counts(courses.facets["school_tier"]) == {"city": 1, "town": 1}  # 法治教育, 乡村振兴专题
+    rural = search("乡村", {"school_tier": "city"}, 1, user=member)
+    assert rural.total == 0 and rural.hits == []
+    assert counts(rural.facets["school_tier"]) == {"town": 5}
+    assert rural.facets["kind"] == [] and rural.facets["module"] == []
+    staff = search("", {"kind": "teacher"}, 1, user=roles.department)
+    assert counts(staff.facets["school_tier"]) == {"city": 1, "town": 1}
+
+
 @pytest.mark.parametrize(
     "filters,page,message",
     [
@@ -125,6 +190,8 @@ def test_nothing_private_is_found(backend):
         ({"kind": "video"}, 1, "类型"),
         ({"audience": "x"}, 1, "适用对象"),
         ({"teacher_kind": "god"}, 1, "讲师类别"),
+        ({"school_tier": "county"}, 1, "党校层级"),
+        ({"school_tier": "TOWN"}, 1, "党校层级"),
         ({}, "abc", "页码"),
         ({}, "0", "页码"),
         ({}, "100000", "最多"),

@@ -41,7 +41,7 @@ def test_index_settings_chinese_analyzer():
     props = index["mappings"]["properties"]
     assert props["title"]["analyzer"] == props["body"]["analyzer"] == "zh_cjk"
     assert props["title"]["fields"]["raw"]["type"] == "keyword"
-    for name in ("kind", "module", "audiences", "teacher_kind"):
+    for name in ("kind", "module", "audiences", "teacher_kind", "school_tier"):
         assert props[name] == {"type": "keyword"}, name
     assert props["published"] == {"type": "boolean"} and props["staff_only"] == {"type": "boolean"}
     assert props["suggest"]["type"] == "completion"
@@ -124,6 +124,40 @@ def test_query_body_for_a_member():
     assert body["track_total_hits"] is True
 
 
+def test_query_body_filters_and_facets_by_school_tier():
+    body = es_backend.build_search(
+        query="党章",
+        filters=SearchFilters(kind="lesson", school_tier="town"),
+        kinds=["lesson", "course"],
+        page=1,
+        page_size=10,
+    ).to_dict()
+    assert body["post_filter"] == {
+        "bool": {"filter": [{"term": {"kind": "lesson"}}, {"term": {"school_tier": "town"}}]}
+    }
+    aggs = body["aggs"]
+    assert list(aggs) == ["kind_facet", "module_facet", "school_tier_facet"]
+    tier_agg = aggs["school_tier_facet"]
+    # counted under the other filters (kind), not under its own
+    assert tier_agg["filter"] == {"bool": {"filter": [{"term": {"kind": "lesson"}}]}}
+    assert tier_agg["aggs"]["values"] == {"terms": {"field": "school_tier", "size": 20}}
+    assert aggs["kind_facet"]["filter"] == {"bool": {"filter": [{"term": {"school_tier": "town"}}]}}
+    assert {"term": {"school_tier": "town"}} in aggs["module_facet"]["filter"]["bool"]["filter"]
+    assert "school_tier" in body["_source"]
+
+
+def test_document_carries_the_school_tier():
+    from search.sources import IndexRecord
+
+    doc = LessonSearchDocument.from_record(
+        IndexRecord(kind="lesson", object_id=3, title="乡村振兴战略解读", module="thematic", school_tier="town")
+    ).to_dict()
+    assert doc["school_tier"] == "town"
+    # no school (the organisation department): no value, so that no tier bucket counts it
+    doc = LessonSearchDocument.from_record(IndexRecord(kind="lesson", object_id=4, title="重温入党誓词")).to_dict()
+    assert "school_tier" not in doc
+
+
 def test_query_body_without_text_browses_by_title():
     body = es_backend.build_search(
         query="", filters=SearchFilters(kind="course"), kinds=["lesson", "course", "teacher"], page=1, page_size=10
@@ -165,6 +199,7 @@ def test_parse_response_gives_the_common_shape():
                         "title": "王<建国>",
                         "url": "",
                         "teacher_kind": "leader",
+                        "school_tier": "town",
                         "body": "部长",
                     },
                 },
@@ -176,6 +211,10 @@ def test_parse_response_gives_the_common_shape():
                 "values": {"buckets": [{"key": "lesson", "doc_count": 10}, {"key": "teacher", "doc_count": 1}]},
             },
             "module_facet": {"doc_count": 10, "values": {"buckets": [{"key": "general", "doc_count": 10}]}},
+            "school_tier_facet": {
+                "doc_count": 11,
+                "values": {"buckets": [{"key": "town", "doc_count": 4}, {"key": "city", "doc_count": 2}]},
+            },
         },
     }
     result = es_backend.parse_response(Response(Search(), raw), query="党章", page=1, page_size=10)
@@ -188,11 +227,17 @@ def test_parse_response_gives_the_common_shape():
         "学习<mark>党章</mark>",
     )
     assert second.title_html == "王&lt;建国&gt;" and second.teacher_kind == "leader"
+    assert (first.school_tier, second.school_tier) == ("", "town")
     assert [(f.value, f.label, f.count) for f in result.facets["kind"]] == [
         ("lesson", "微党课", 10),
         ("teacher", "讲师", 1),
     ]
     assert [(f.value, f.count) for f in result.facets["module"]] == [("general", 10)]
+    # in the order of the choices, as the database backend lists them
+    assert [(f.value, f.label, f.count) for f in result.facets["school_tier"]] == [
+        ("city", "市(县)委党校", 2),
+        ("town", "镇街党校", 4),
+    ]
 
 
 # --- lifecycle against the recording fake ---------------------------------------------------------
@@ -227,6 +272,9 @@ def test_rebuild_swaps_aliases_atomically(cluster):
     assert "13800000000" not in json.dumps(cluster.indices, ensure_ascii=False)
     doc = lessons[f"lesson-{cat.lessons['5G赋能乡村数字化'].pk}"]
     assert doc["module"] == "thematic" and doc["audiences"] == ["village_committee"]
+    assert doc["school_tier"] == "town"  # its course's school
+    assert "school_tier" not in lessons[f"lesson-{cat.lessons['重温入党誓词'].pk}"]
+    assert teachers[f"teacher-{cat.teachers['李明华'].pk}"]["school_tier"] == "city"
     assert doc["suggest"] == {"input": ["5G赋能乡村数字化"]}
 
     cluster.requests.clear()

@@ -80,6 +80,54 @@ def test_course_change_updates_lessons_module(catalog, django_capture_on_commit_
     assert entry("lesson", catalog.lessons["宪法学习"]).module == "general"
 
 
+def test_course_school_is_stored_on_its_lessons(catalog, django_capture_on_commit_callbacks):
+    assert entry("course", catalog.courses["乡村振兴专题"]).school_tier == "town"
+    assert entry("lesson", catalog.lessons["AI助力农业生产"]).school_tier == "town"
+    assert entry("lesson", catalog.lessons["宪法学习"]).school_tier == "city"
+    assert entry("lesson", catalog.lessons["重温入党誓词"]).school_tier == ""
+    course = catalog.courses["警示教育"]
+    course.school = catalog.schools["town"]
+    with django_capture_on_commit_callbacks(execute=True):
+        course.save_revision().publish()
+    assert entry("course", course).school_tier == "town"
+    for title in ("警示教育案例剖析", "廉政教育专题片观后", "禁毒教育基地参观"):
+        assert entry("lesson", catalog.lessons[title]).school_tier == "town", title
+    course.refresh_from_db()
+    course.school = None
+    with django_capture_on_commit_callbacks(execute=True):
+        course.save_revision().publish()
+    assert entry("lesson", catalog.lessons["禁毒教育基地参观"]).school_tier == ""
+
+
+def test_a_school_changing_tier_resyncs_its_courses_lessons_and_teachers(catalog, django_capture_on_commit_callbacks):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    school = catalog.schools["city"]
+    school.address = "新址"
+    with django_capture_on_commit_callbacks(execute=True) as callbacks, CaptureQueriesContext(connection) as queries:
+        school.save()
+    assert callbacks == []  # the tier did not change: nothing to sync
+    assert len([q for q in queries.captured_queries if "search_searchentry" in q["sql"]]) == 2  # one look per kind
+    school.tier = "town"
+    school.parent = catalog.schools["town"]
+    with django_capture_on_commit_callbacks(execute=True):
+        school.save()
+    assert entry("course", catalog.courses["法治教育"]).school_tier == "town"
+    assert entry("lesson", catalog.lessons["民法典与农村生活"]).school_tier == "town"
+    assert entry("teacher", catalog.teachers["李明华"]).school_tier == "town"
+    assert entry("course", catalog.courses["党章党规学习"]).school_tier == ""
+
+
+def test_teacher_school_change(catalog, django_capture_on_commit_callbacks):
+    teacher = catalog.teachers["王建国"]
+    assert entry("teacher", teacher).school_tier == ""
+    teacher.school = catalog.schools["town"]
+    with django_capture_on_commit_callbacks(execute=True):
+        teacher.save()
+    assert entry("teacher", teacher).school_tier == "town"
+
+
 def test_delete_removes_entries(catalog, django_capture_on_commit_callbacks):
     course = catalog.courses["党史学习教育"]
     lesson_ids = [catalog.lessons[t].pk for t in ("新民主主义革命时期的党史", "改革开放史专题")]

@@ -44,6 +44,29 @@ def test_page_bad_filter_is_400_in_chinese(catalog, roles, login):
     assert "教学模块" in html and "<script>" not in html
 
 
+def test_page_school_tier_filter_and_facet(catalog, roles, login):
+    c = login(roles.member_a_user)
+    html = c.get("/search/", {"q": "乡村"}).content.decode()
+    assert '<select name="school_tier">' in html
+    assert '<option value="town">镇街党校</option>' in html and '<option value="city">市(县)委党校</option>' in html
+    assert 'data-facet="school_tier"' in html and "党校层级：" in html
+    response = c.get("/search/", {"q": "", "school_tier": "city", "kind": "course"})
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert '<option value="city" selected>' in html
+    assert "党史学习教育" in html and "法治教育" in html and "乡村振兴专题" not in html
+    assert 'data-school-tier="city"' in html and 'data-school-tier="town"' not in html
+
+
+def test_page_forged_school_tier_is_400_in_chinese(catalog, roles, login):
+    response = login(roles.member_a_user).get("/search/", {"q": "党章", "school_tier": '"><script>x'})
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert "党校层级" in html and "不存在" in html and "<script>x" not in html
+    assert " selected>" not in html  # the form falls back to no filter, ready for a new search
+    assert 'id="search-total"' not in html
+
+
 def test_page_pagination_links(catalog, roles, login):
     c = login(roles.member_a_user)
     html = c.get("/search/", {"q": "党"}).content.decode()
@@ -82,6 +105,20 @@ def test_api_errors_and_permissions(catalog, roles, login, client):
     assert [h["kind"] for h in r.json()["hits"]] == ["teacher"]
 
 
+def test_api_school_tier(catalog, roles, login):
+    c = login(roles.member_a_user)
+    data = c.get("/api/v1/search/", {"q": "乡村", "school_tier": "town"}).json()
+    assert data["total"] == 5 and {h["school_tier"] for h in data["hits"]} == {"town"}
+    assert data["facets"]["school_tier"] == [{"value": "town", "label": "镇街党校", "count": 5}]
+    for forged in ("county", "Town", "town "):
+        r = c.get("/api/v1/search/", {"q": "乡村", "school_tier": forged})
+        if forged == "town ":  # surrounding spaces are trimmed like every filter's
+            assert r.status_code == 200
+            continue
+        assert r.status_code == 400
+        assert r.json()["detail"] == f"党校层级“{forged}”不存在，请从列表中选择。"
+
+
 def test_api_suggest(catalog, roles, login):
     c = login(roles.member_a_user)
     data = c.get("/api/v1/search/suggest/", {"q": "乡村"}).json()
@@ -92,6 +129,19 @@ def test_openapi_lists_search(db, roles, login):
     response = login(roles.superuser).get("/api/schema/")
     assert response.status_code == 200
     assert b"/api/v1/search/" in response.content and b"/api/v1/search/suggest/" in response.content
+
+
+def test_openapi_school_tier_is_an_enum(db, roles, login):
+    schema = login(roles.superuser).get("/api/schema/", {"format": "json"}).json()
+    params = {p["name"]: p for p in schema["paths"]["/api/v1/search/"]["get"]["parameters"]}
+    assert params["school_tier"]["schema"] == {"type": "string", "enum": ["city", "town"]}
+    assert "党校层级" in params["school_tier"]["description"]
+    components = schema["components"]["schemas"]
+    facets = components["Facets"]["properties"]
+    assert set(facets) == {"kind", "module", "school_tier"}
+    hit_tier = components["Hit"]["properties"]["school_tier"]
+    tier_enum = components[hit_tier["oneOf"][0]["$ref"].rsplit("/", 1)[-1]]["enum"]
+    assert tier_enum == ["city", "town"]
 
 
 def test_nav_and_member_panel(catalog, roles, login):
