@@ -124,7 +124,11 @@ def test_requeue_sweep_leaves_live_and_finished_videos_alone(stack):
 def test_redis_restart_with_queued_tasks_loses_nothing(stack):
     """50 tasks queued with no worker, Redis SIGKILLed and restarted (append-only file, fsync
     always), then a worker starts; while it consumes, Redis is killed again and 50 more are
-    queued after the restart. Every one of the 100 tasks runs (at least once)."""
+    queued after the restart. Every one of the 100 tasks runs (at least once).
+    Messages the worker had taken but not acknowledged when Redis died (acks_late, prefetch)
+    stay in Redis's unacked set and return to the queue once the visibility timeout passes
+    (10 s here, swept every 10 s; 4 h by default)."""
+    stack.env.update(CELERY_VISIBILITY_TIMEOUT="10", CELERY_UNACKED_RESTORE_THROTTLE="1")
     tokens = [uuid.uuid4().hex for _ in range(100)]
     enqueue = "from lms.portal.recovery import ops_probe\nfor t in {tokens!r}: ops_probe.delay(t)\nprint('ok')"
     assert stack.django(enqueue.format(tokens=tokens[:50])) == "ok"
