@@ -5,8 +5,9 @@
 A fresh database of the kind DATABASE_URL names is migrated; the entries are generated
 IndexRecords stored through the backend's own indexing function (``entries_rebuild``: jieba
 tokens, the full-text index) — not 10,000 Wagtail pages, whose creation would only time
-Wagtail's tree writes. Each query is one full ``search.services.search`` call: match, count,
-two facet aggregations, the ranked page and its highlighted snippets. Latency in seconds."""
+Wagtail's tree writes. Each query is one full ``search.services.search`` call: match, total and
+facet counts (kind, module, school tier), the ranked page and its highlighted snippets.
+Latency in seconds."""
 
 from __future__ import annotations
 
@@ -120,6 +121,8 @@ def records(n_lessons: int, rng: random.Random):
 
     modules = ["general", "professional", "thematic"]
     audiences = [[], [], ["village_committee"], ["branch_secretary"], ["mobile"]]
+    # By id, not drawn from rng: the generated titles and bodies stay those of earlier runs.
+    tiers = ["town", "town", "city", "", ""]
     for i in range(1, n_lessons // 10 + 1):
         yield IndexRecord(
             kind="course",
@@ -129,6 +132,7 @@ def records(n_lessons: int, rng: random.Random):
             url=f"/learn/c{i}/",
             module=rng.choice(modules),
             audiences=rng.choice(audiences),
+            school_tier=tiers[i % 5],
         )
     for i in range(1, n_lessons + 1):
         title = f"{rng.choice(EXTRA)}{rng.choice(TOPICS)}{rng.choice(FORMS)}第{i % 50 + 1}讲"
@@ -140,6 +144,7 @@ def records(n_lessons: int, rng: random.Random):
             url=f"/learn/l{i}/",
             module=rng.choice(modules),
             audiences=rng.choice(audiences),
+            school_tier=tiers[(i // 10) % 5],  # in runs of ten, like the lessons of one course
         )
     for i in range(1, 264):
         yield IndexRecord(
@@ -148,6 +153,7 @@ def records(n_lessons: int, rng: random.Random):
             title=f"讲师{i}",
             body=f"主讲{rng.choice(TOPICS)}与{rng.choice(TOPICS)}",
             teacher_kind=rng.choice(["leader", "expert", "role_model"]),
+            school_tier=tiers[i % 5],
             staff_only=True,
         )
 
