@@ -45,6 +45,7 @@ def catalog_courses(
     images = get_image_model().objects.prefetch_renditions(COVER_FILTER)
     return (
         qs.annotate(lesson_count=Coalesce(Subquery(lesson_count, output_field=IntegerField()), Value(0)))
+        .select_related("school")
         .prefetch_related("teachers", Prefetch("cover", queryset=images))
         .order_by("path")
     )

@@ -33,8 +33,8 @@ class TeacherViewSet(ScopedSnippetViewSet):
     model = Teacher
     icon = "user"
     menu_label = "讲师"
-    list_display = ["name", "kind", "unit", "title", "is_active"]
-    list_filter = ["kind", "is_active"]
+    list_display = ["name", "kind", "unit", "title", "school", "is_active"]
+    list_filter = ["kind", "school", "is_active"]
     search_fields = ["name", "unit", "title"]
     inspect_view_enabled = True
 

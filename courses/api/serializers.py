@@ -15,6 +15,12 @@ class TeacherBriefSerializer(serializers.Serializer):
     title = serializers.CharField()
 
 
+class SchoolBriefSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    tier = serializers.CharField()
+
+
 class CourseSerializer(serializers.ModelSerializer):
     url = serializers.SerializerMethodField()
     module_label = serializers.CharField(source="get_module_display")
@@ -23,6 +29,7 @@ class CourseSerializer(serializers.ModelSerializer):
     cover_url = serializers.SerializerMethodField()
     lesson_count = serializers.IntegerField()
     teachers = TeacherBriefSerializer(many=True)
+    school = SchoolBriefSerializer(allow_null=True, help_text="开课党校；为空表示由组织部统一发布")
 
     class Meta:
         model = CoursePage
@@ -39,6 +46,7 @@ class CourseSerializer(serializers.ModelSerializer):
             "cover_url",
             "lesson_count",
             "teachers",
+            "school",
         ]
 
     def get_url(self, obj) -> str:

@@ -182,3 +182,16 @@ def test_endpoints_are_in_the_openapi_schema(roles, login):
         "/api/v1/me/progress/",
     ]:
         assert path in schema["paths"], path
+
+
+def test_catalog_names_the_offering_school(roles, login, catalog, django_assert_max_num_queries):
+    index = catalog["index"]
+    make_course(index, title="甲镇特色课", school=roles.tree.town_a)
+    make_course(index, title="乙镇特色课", school=roles.tree.town_b)
+    client = login(roles.member_a_user)
+    with django_assert_max_num_queries(7):  # the school comes with the course row (no N+1)
+        data = client.get("/api/v1/courses/").json()
+    schools = {c["title"]: c["school"] for c in data["results"]}
+    assert schools["警示教育专题"] is None
+    assert schools["甲镇特色课"] == {"id": roles.tree.town_a.pk, "name": roles.tree.town_a.name, "tier": "town"}
+    assert schools["乙镇特色课"]["name"] == roles.tree.town_b.name
