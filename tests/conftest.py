@@ -64,3 +64,9 @@ def login(client):
         return client
 
     return _login
+
+
+def pytest_collection_modifyitems(config, items):
+    """Long-running files first (stable otherwise): with pytest-xdist they then run beside the
+    many short tests instead of trailing after them (the schemathesis run alone takes minutes)."""
+    items.sort(key=lambda item: 0 if item.get_closest_marker("slow") else 1)
