@@ -9,7 +9,7 @@ from .services import notification_mark_read
 @login_required
 def inbox(request):
     items = notifications_for(request.user)[:200]
-    return render(request, "notifications/inbox.html", {"items": items})
+    return render(request, "notifications/inbox.html", {"notifications": items})
 
 
 @login_required

@@ -142,7 +142,9 @@ def seed(ctx: DemoContext) -> None:
 
     # Organization tree: county committee → town committees/office committees → (general branches →) branches.
     root = PartyOrganization.add_root(name=f"中共{COUNTY}委员会", kind="committee", code="C000")
-    n_branches = max(130, ctx.members // 30)
+    # About 30 members per branch at county scale; a small seed keeps at least two members in
+    # most branches so that every demo login (a branch secretary and an ordinary member) exists.
+    n_branches = max(130, ctx.members // 30) if ctx.members >= 390 else max(27, ctx.members // 3)
     n_enterprise = max(8, n_branches // 15)
     n_government = max(8, n_branches // 15)
     n_town_branches = n_branches - n_enterprise - n_government
@@ -304,9 +306,16 @@ def _seed_logins(ctx: DemoContext, root: PartyOrganization) -> None:
     other = _user(ctx, "fangsi", "房寺镇党校 孙老师")
     staff_assign(user=other, role="school", school=fangsi)
     # Members of 伦镇: an ordinary member and the branch secretary of the same village branch.
-    branch = PartyOrganization.objects.filter(kind="branch", town=lunzhen, sector="village").order_by("path").first()
+    # The first of 伦镇's branches (village ones first) that has both, whatever the seed size.
+    ordinary = (
+        Member.objects.filter(branch__town=lunzhen, is_branch_secretary=False, is_village_committee=False)
+        .order_by("-branch__sector", "branch__path", "pk")  # 'village' sorts after 'community'/'enterprise'
+        .first()
+    )
+    if ordinary is None:
+        ordinary = Member.objects.filter(branch__town=lunzhen, is_branch_secretary=False).order_by("pk").first()
+    branch = ordinary.branch if ordinary else None
     secretary = Member.objects.filter(branch=branch, is_branch_secretary=True).first()
-    ordinary = Member.objects.filter(branch=branch, is_branch_secretary=False).first()
     for member, username in [(ordinary, "dangyuan"), (secretary, "shuji")]:
         if member is None:
             continue

@@ -279,34 +279,78 @@ def coverage_trend(
     return rows
 
 
-def classes_compliance(user, year: int, *, town_id=None) -> tuple[list[dict], QuerySet]:
-    """5+1+N compliance of the year's published classes by school, and the breaking ones."""
-    from django.db.models import Count, Q
-
+def template_classes(user, year: int, *, town_id=None) -> QuerySet:
+    """THE selection behind every 5+1+N figure (home panel, dashboard, Excel, warnings list):
+    the year's classes the user may see, drafts included, cancelled ones left out. Published
+    classes are counted in the compliance share; drafts that do not comply yet are listed
+    separately as "to fix before publishing" (publishing refuses them)."""
     from lms.accounts.scope import scoped
     from lms.training.models import TrainingClass
 
-    qs = scoped(TrainingClass.objects.filter(start_date__year=year, status=TrainingClass.Status.PUBLISHED), user)
-    if town_id:
-        qs = qs.filter(school_id=town_id)
+    qs = scoped(
+        TrainingClass.objects.filter(start_date__year=year).exclude(status=TrainingClass.Status.CANCELLED), user
+    )
+    return qs.filter(school_id=town_id) if town_id else qs
+
+
+def template_summary(user, year: int, *, town_id=None) -> dict:
+    """Counts for the home panel and the dashboard headline, from template_classes."""
+    from django.db.models import Count, Q
+
+    from lms.training.models import TrainingClass
+
+    published = Q(status=TrainingClass.Status.PUBLISHED)
+    return template_classes(user, year, town_id=town_id).aggregate(
+        published=Count("id", filter=published),
+        published_compliant=Count("id", filter=published & Q(is_compliant=True)),
+        published_noncompliant=Count("id", filter=published & Q(is_compliant=False)),
+        drafts_noncompliant=Count("id", filter=Q(status=TrainingClass.Status.DRAFT, is_compliant=False)),
+    )
+
+
+def classes_compliance(user, year: int, *, town_id=None) -> tuple[list[dict], QuerySet]:
+    """5+1+N compliance by school (published classes; drafts not yet compliant counted apart),
+    and every class that does not comply (published first, then drafts)."""
+    from django.db.models import Count, Q
+
+    from lms.training.models import TrainingClass
+
+    qs = template_classes(user, year, town_id=town_id)
+    published = Q(status=TrainingClass.Status.PUBLISHED)
     rows = list(
         qs.values(school_name=F("school__name"))
-        .annotate(classes=Count("id"), compliant=Count("id", filter=Q(is_compliant=True)))
+        .annotate(
+            classes=Count("id", filter=published),
+            compliant=Count("id", filter=published & Q(is_compliant=True)),
+            drafts_noncompliant=Count("id", filter=Q(status=TrainingClass.Status.DRAFT, is_compliant=False)),
+        )
         .order_by("school__tier", "school__name")
     )
     for r in rows:
         r["share"] = round(r["compliant"] / r["classes"], 4) if r["classes"] else None
-    return rows, qs.filter(is_compliant=False).select_related("school").order_by("start_date")
+    broken = (
+        qs.filter(is_compliant=False)
+        .select_related("school")
+        .order_by(Case(When(published, then=Value(0)), default=Value(1)), "start_date", "pk")
+    )
+    return rows, broken
 
 
 UNIT_WARNING_KINDS = ("town_low_coverage", "branch_low_coverage", "class_template")
 
 
 def warnings_for(
-    user, *, year: int | None = None, active_only: bool = True, kinds: tuple[str, ...] | None = None
+    user,
+    *,
+    year: int | None = None,
+    active_only: bool = True,
+    kinds: tuple[str, ...] | None = None,
+    town_id: int | None = None,
+    branch_id: int | None = None,
 ) -> QuerySet:
     """Warnings the user may see: their own, their branches'/towns' and their schools' classes.
-    Town-level warnings (no branch) are matched by town for department staff too."""
+    Town-level warnings (no branch) are matched by town for department staff too. `town_id` /
+    `branch_id` narrow to one unit's warnings (a drill-down page shows only its own)."""
     from lms.accounts.scope import restrict, scoped
 
     from .models import Warning
@@ -319,6 +363,10 @@ def warnings_for(
     if active_only:
         base = base.filter(resolved_at__isnull=True)
     visible = scoped(base, user) | restrict(base.filter(branch__isnull=True, member__isnull=True), user, town="town")
+    if branch_id:
+        visible = visible.filter(branch_id=branch_id)
+    elif town_id:
+        visible = visible.filter(town_id=town_id)
     return visible.select_related("town", "branch", "member", "training_class").order_by("kind", "-share", "-id")
 
 

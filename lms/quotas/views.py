@@ -175,7 +175,9 @@ def coverage(request):
         "class_rows": class_rows,
         "broken": broken[:20],
         # Member-level warnings are the at-risk counts above; list the unit-level ones here.
-        "warnings": selectors.warnings_for(user, year=year, kinds=selectors.UNIT_WARNING_KINDS)[:10],
+        "warnings": selectors.warnings_for(
+            user, year=year, kinds=selectors.UNIT_WARNING_KINDS, town_id=town_id, branch_id=branch_id
+        )[:10],
         "refresh": QuotaRefresh.objects.filter(year=year).first(),
         "chart": chart,
         "years": range(timezone.localdate().year, timezone.localdate().year - 5, -1),
@@ -241,15 +243,21 @@ def coverage_export(request):
     sheets.append(
         (
             "班次5+1+N",
-            ["党校", "班次数", "符合5+1+N班次数", "符合率"],
-            [[r["school_name"], r["classes"], r["compliant"], pct(r["share"])] for r in class_rows],
+            ["党校", "已发布班次数", "符合5+1+N班次数", "符合率", "草稿待补齐班次数"],
+            [
+                [r["school_name"], r["classes"], r["compliant"], pct(r["share"]), r["drafts_noncompliant"]]
+                for r in class_rows
+            ],
         )
     )
     sheets.append(
         (
             "不符合班次",
-            ["班次", "党校", "开班日期", "缺少项目"],
-            [[c.title, c.school.name, c.start_date, "、".join(c.compliance_missing or [])] for c in broken],
+            ["班次", "党校", "状态", "开班日期", "缺少项目"],
+            [
+                [c.title, c.school.name, c.get_status_display(), c.start_date, "、".join(c.compliance_missing or [])]
+                for c in broken
+            ],
         )
     )
     return workbook_response(f"轮训覆盖_{name}_{year}.xlsx", sheets)

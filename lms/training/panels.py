@@ -8,7 +8,7 @@ from django.utils import timezone
 from lms.accounts.scope import scope_for
 
 from . import selectors
-from .models import AnnualPlan, TrainingClass
+from .models import AnnualPlan
 
 
 def member_panel(request) -> str:
@@ -42,15 +42,12 @@ def department_staff_panel(request) -> str:
         return ""
     year = timezone.localdate().year
     awaiting = list(selectors.plans_awaiting_review(request.user).order_by("submitted_at")[:10])
-    noncompliant = (
-        selectors.classes_visible_to(request.user)
-        .filter(start_date__year=year, is_compliant=False)
-        .exclude(status=TrainingClass.Status.CANCELLED)
-        .count()
-    )
+    from lms.quotas.selectors import template_summary  # the one 5+1+N selection (dashboard, Excel)
+
+    template = template_summary(request.user, year)
     return render_to_string(
         "training/panel_department.html",
-        {"awaiting": awaiting, "noncompliant": noncompliant, "year": year, "submitted": AnnualPlan.Status.SUBMITTED},
+        {"awaiting": awaiting, "template": template, "year": year, "submitted": AnnualPlan.Status.SUBMITTED},
         request=request,
     )
 
