@@ -53,9 +53,9 @@ class _SlotSigner(signing.TimestampSigner):
         return signing.b62_encode(self._slot_start)
 
 
-def token_for(session_id: int, now: float | None = None) -> str:
+def token_for(session_id: int, now: float | None = None, *, salt: str = SALT) -> str:
     slot = current_slot(now)
-    return _SlotSigner(salt=SALT, slot_start=slot * rotate_seconds()).sign(str(session_id))
+    return _SlotSigner(salt=salt, slot_start=slot * rotate_seconds()).sign(str(session_id))
 
 
 def slot_expires_at(now: float | None = None) -> float:
@@ -72,10 +72,11 @@ class TokenResult:
         return not self.error
 
 
-def token_check(token: str, expected_session_id: int | None = None) -> TokenResult:
-    """Verify signature and age; return the session id or a Chinese reason."""
+def token_check(token: str, expected_session_id: int | None = None, *, salt: str = SALT) -> TokenResult:
+    """Verify signature and age; return the session id or a Chinese reason. Another ``salt``
+    keeps other rotating QR codes (a live class's 收看点, lms.live) apart from sessions'."""
     try:
-        value = signing.TimestampSigner(salt=SALT).unsign(force_str(token), max_age=max_age())
+        value = signing.TimestampSigner(salt=salt).unsign(force_str(token), max_age=max_age())
     except signing.SignatureExpired:
         return TokenResult(None, EXPIRED)
     except (signing.BadSignature, ValueError, TypeError):
