@@ -38,16 +38,15 @@ setup: venv system-deps
 	$(BIN)/python manage.py collectstatic --noinput -v0
 
 seed: setup
-	$(BIN)/python manage.py seed_demo --if-empty
+	$(BIN)/python manage.py seed_demo --if-empty $(SEED_ARGS)
 
-# Web server and Celery worker (with beat) together; Ctrl-C stops both.
+# Every platform process (web server, Celery worker with beat, and what apps register in
+# <app>/processes.py) under one supervisor (lms/portal/processes.py); Ctrl-C stops them all.
+# DEBUG is off (Chinese error pages); developers opt in with DJANGO_DEBUG=1.
 run: seed
 	@echo "党校在线: http://127.0.0.1:$(PORT)/  (管理后台 /admin/，接口文档 /api/docs/)"
 	@$(BIN)/python manage.py demo_logins
-	@trap 'kill 0' INT TERM EXIT; \
-	$(BIN)/celery -A lms worker -B -l warning --concurrency 2 & \
-	$(BIN)/python manage.py runserver 0.0.0.0:$(PORT) --noreload & \
-	wait
+	@exec $(BIN)/python manage.py platform_run --port $(PORT)
 
 test: venv
 	@$(MAKE) --no-print-directory system-deps NEED_BROWSER=1

@@ -33,3 +33,8 @@ if settings.DEBUG or getattr(settings, "SERVE_MEDIA", False):
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
 
 urlpatterns.append(path("", include(wagtail_urls)))
+
+handler400 = "lms.portal.errors.bad_request"
+handler403 = "lms.portal.errors.permission_denied"
+handler404 = "lms.portal.errors.page_not_found"
+handler500 = "lms.portal.errors.server_error"

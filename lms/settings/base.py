@@ -36,6 +36,7 @@ SECRET_KEY = os.environ.get("SECRET_KEY") or _local_secret_key()
 DEBUG = False
 ALLOWED_HOSTS = [h for h in os.environ.get("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]").split(",") if h]
 CSRF_TRUSTED_ORIGINS = [o for o in os.environ.get("CSRF_TRUSTED_ORIGINS", "").split(",") if o]
+CSRF_FAILURE_VIEW = "lms.portal.errors.csrf_failure"  # Chinese page in the site's style
 
 INSTALLED_APPS = [
     # project apps (domain)
