@@ -21,6 +21,10 @@ def fresh_database_url(tag: str) -> tuple[str, callable]:
     name = f"bench_{tag}_{uuid.uuid4().hex[:8]}"
     if base.startswith("postgres"):
         parsed = urlparse(base)
+        # DATABASE_URL=…/h_study names the bench databases h_study_<tag>_… (one prefix per user).
+        prefix = parsed.path.strip("/")
+        if prefix and prefix != "postgres":
+            name = f"{prefix}_{tag}_{uuid.uuid4().hex[:8]}"
         admin = urlunparse(parsed._replace(path="/postgres"))
         import psycopg
 

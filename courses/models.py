@@ -20,6 +20,7 @@ from wagtail.search import index
 
 from lms.members.models import MemberCategory
 
+from .forms import CoursePageForm
 from .modules import Module
 
 
@@ -119,6 +120,8 @@ class CoursePage(Page):
     search_fields = Page.search_fields + [index.SearchField("summary"), index.FilterField("module")]
     parent_page_types = ["courses.CourseIndexPage"]
     subpage_types = ["courses.LessonPage"]
+    # The school picker offers only schools the editor may publish for (page rights follow it).
+    base_form_class = CoursePageForm
 
     class Meta:
         verbose_name = "课程"
@@ -291,3 +294,24 @@ class StudyDay(models.Model):
 
     def __str__(self) -> str:
         return f"{self.member_id} · {self.day} · {self.credited_seconds}s"
+
+
+class StudyClock(models.Model):
+    """A member's one study clock across all lessons (rule: courses.watch.member_budget):
+    `spent_until` is the instant up to which the member's wall-clock budget is spent. Every
+    heartbeat locks this row first, so a member's heartbeats are applied one after another."""
+
+    member = models.OneToOneField(
+        "members.Member", on_delete=models.CASCADE, primary_key=True, related_name="study_clock"
+    )
+    spent_until = models.DateTimeField("学习时钟")
+
+    scope_paths = {"town": "member__branch__town", "org": "member__branch", "member": "member"}
+    wagtail_reference_index_ignore = True
+
+    class Meta:
+        verbose_name = "学习时钟"
+        verbose_name_plural = "学习时钟"
+
+    def __str__(self) -> str:
+        return f"{self.member_id} · {self.spent_until:%Y-%m-%d %H:%M:%S}"

@@ -11,11 +11,22 @@ are rejected as a whole. When the budget is smaller than the new seconds, the ea
 seconds are credited and only those are remembered, so the stored set always equals what was
 credited.
 
+The same cap holds for the member as a whole: all of a member's lessons (tabs, devices) draw
+on one study clock, `spent_until` — the wall-clock instant up to which the member's budget is
+already spent (the "theoretical arrival time" of a generic cell-rate algorithm). The budget
+now is (now − spent_until) × max rate, where unspent time older than STUDY_HEARTBEAT_MAX_GAP
+has lapsed; crediting s seconds moves the clock s / max rate forward. So over any stretch of
+wall clock T a member is credited at most (T + max gap) × max rate across all lessons: the
+grace is one silence's worth, exactly what a single lesson already allows after a pause (a
+member's first heartbeat opens the clock with no budget at all). With one lesson the member
+clock never binds before the lesson's own cap does, so single-lesson viewing is unchanged.
+
 Everything here is pure (no database); `courses.services.progress_heartbeat_apply` applies it
-under a row lock."""
+under the member's clock row lock."""
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 from dataclasses import dataclass
 
@@ -143,18 +154,44 @@ class Credit:
     budget_seconds: float
 
 
-def credit(*, stored, reported: list[Interval], elapsed_seconds: float | None) -> Credit:
-    """Apply the rule: new really-played seconds, capped by elapsed wall clock × max rate.
+def member_budget(*, spent_until: dt.datetime | None, now: dt.datetime) -> float:
+    """Seconds the member may still be credited now, across all lessons together.
 
-    `elapsed_seconds` is the wall-clock time since the previous heartbeat (None: there was no
-    previous heartbeat, so nothing can be credited yet — the player opens the clock with an
-    empty heartbeat when playback starts). Silences longer than STUDY_HEARTBEAT_MAX_GAP count
-    as that gap only: a player that stopped reporting was not being watched."""
+    `spent_until` None: the member has no clock yet; this heartbeat opens it, with no budget."""
+    if spent_until is None:
+        return 0.0
+    unspent = min((now - spent_until).total_seconds(), max_gap_seconds())
+    return max(0.0, unspent) * max_playback_rate()
+
+
+def member_clock_after(*, spent_until: dt.datetime | None, now: dt.datetime, credited_seconds: float) -> dt.datetime:
+    """The member's clock once `credited_seconds` (within `member_budget`) have been credited."""
+    if spent_until is None:
+        return now
+    lapsed = now - dt.timedelta(seconds=max_gap_seconds())
+    return max(spent_until, lapsed) + dt.timedelta(seconds=credited_seconds / max_playback_rate())
+
+
+def credit(
+    *,
+    stored,
+    reported: list[Interval],
+    elapsed_seconds: float | None,
+    member_budget_seconds: float = math.inf,
+) -> Credit:
+    """Apply the rule: new really-played seconds, capped by elapsed wall clock × max rate, for
+    this lesson and (`member_budget_seconds`, from `member_budget`) for the member as a whole.
+
+    `elapsed_seconds` is the wall-clock time since the lesson's previous heartbeat (None: there
+    was no previous heartbeat, so nothing can be credited yet — the player opens the clock with
+    an empty heartbeat when playback starts). Silences longer than STUDY_HEARTBEAT_MAX_GAP
+    count as that gap only: a player that stopped reporting was not being watched."""
     covered = merge(stored or [])
     if elapsed_seconds is None:
         budget = 0.0
     else:
         budget = max(0.0, min(elapsed_seconds, max_gap_seconds())) * max_playback_rate()
+    budget = min(budget, max(0.0, member_budget_seconds))
     fresh = subtract(merge(reported), covered)
     granted = take(fresh, budget)
     return Credit(

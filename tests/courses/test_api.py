@@ -195,3 +195,29 @@ def test_catalog_names_the_offering_school(roles, login, catalog, django_assert_
     assert schools["警示教育专题"] is None
     assert schools["甲镇特色课"] == {"id": roles.tree.town_a.pk, "name": roles.tree.town_a.name, "tier": "town"}
     assert schools["乙镇特色课"]["name"] == roles.tree.town_b.name
+
+
+def test_parallel_lessons_burst_is_capped_by_the_members_wall_clock(roles, login, catalog, settings):
+    """Issue #13 as reported, over HTTP with the real clock: 35 lessons opened with empty
+    heartbeats, ~2 s later [[0, duration]] claimed on each. Before the member budget this
+    credited ~132 s in ~7 s of wall clock; now the total stays within elapsed × max rate."""
+    import time
+
+    settings.STUDY_MAX_PLAYBACK_RATE = 2.0
+    lessons = [make_lesson(catalog["course"], duration=600) for _ in range(35)]
+    client = login(roles.member_a_user)
+    started = time.monotonic()
+    for lesson in lessons:
+        url = f"/api/v1/lessons/{lesson.pk}/heartbeat/"
+        assert client.post(url, {"intervals": []}, content_type="application/json").status_code == 200
+    time.sleep(2)
+    total = 0.0
+    for lesson in lessons:
+        url = f"/api/v1/lessons/{lesson.pk}/heartbeat/"
+        response = client.post(url, {"intervals": [[0, 600]], "position": 600}, content_type="application/json")
+        assert response.status_code == 200, response.content
+        total += response.json()["credited_seconds"]
+    elapsed = time.monotonic() - started
+    assert 0 < total <= elapsed * 2.0
+    stored = StudyDay.objects.filter(member=roles.member_a).values_list("credited_seconds", flat=True)
+    assert sum(stored) == pytest.approx(total)

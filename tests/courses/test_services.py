@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.db import connection
 
-from courses.models import StudyDay, StudyProgress
+from courses.models import StudyClock, StudyDay, StudyProgress
 from courses.services import progress_heartbeat_apply
 from courses.watch import HeartbeatError
 from tests.factories.courses import make_course, make_index, make_lesson
@@ -158,6 +158,120 @@ def test_members_progress_is_separate(roles, lesson):
     result = beat(roles.member_b, lesson, [[0, 10]], 10)
     assert result.credited_seconds == pytest.approx(10)
     assert StudyProgress.objects.count() == 2
+
+
+def test_parallel_lessons_share_one_member_budget(roles, settings):
+    """Issue #13: 35 lessons opened with empty heartbeats, ~2 s later [[0, duration]] claimed
+    on each. Per-lesson caps alone credited ~4 s each (~140 s in all); the member's one clock
+    allows elapsed × max rate in total."""
+    settings.STUDY_MAX_PLAYBACK_RATE = 2.0
+    course = make_course(make_index())
+    lessons = [make_lesson(course, duration=600) for _ in range(35)]
+    m = roles.member_a
+    for i, lesson in enumerate(lessons):
+        beat(m, lesson, [], i * 0.01)
+    total = sum(beat(m, lesson, [[0, 600]], 2.0 + i * 0.01).credited_seconds for i, lesson in enumerate(lessons))
+    elapsed = 2.0 + 34 * 0.01
+    assert 0 < total <= elapsed * 2.0 + 1e-6
+    assert sum(StudyDay.objects.filter(member=m).values_list("credited_seconds", flat=True)) == pytest.approx(total)
+    watched = StudyProgress.objects.filter(member=m).values_list("watched_seconds", flat=True)
+    assert sum(watched) == pytest.approx(total)  # the stored sets hold exactly what was credited
+
+
+def test_burst_after_a_long_pause_gets_at_most_one_silences_grace(roles, settings):
+    """The documented grace: unspent time older than the max gap lapses, so after any pause a
+    member can be credited at most (elapsed + max gap) × max rate — what one lesson alone
+    already allows after a pause."""
+    settings.STUDY_MAX_PLAYBACK_RATE = 2.0
+    settings.STUDY_HEARTBEAT_MAX_GAP = 300
+    course = make_course(make_index())
+    lessons = [make_lesson(course, duration=3600) for _ in range(35)]
+    m = roles.member_a
+    for lesson in lessons:
+        beat(m, lesson, [], 0)
+    day = 86400
+    total = sum(beat(m, lesson, [[0, 3600]], day + i * 0.01).credited_seconds for i, lesson in enumerate(lessons))
+    assert total <= (300 + 34 * 0.01) * 2.0 + 1e-6
+    assert total == pytest.approx(600, abs=1)
+    # and the next minute earns no more than the minute allows
+    more = sum(beat(m, lesson, [[0, 3600]], day + 60).credited_seconds for lesson in lessons)
+    assert more <= 60 * 2.0 + 1e-6
+
+
+def test_two_tabs_watched_at_normal_speed_are_both_credited(roles, settings):
+    """An honest member with two players running at 1× (two tabs, or phone and PC) stays
+    within 2× the wall clock: nothing is lost."""
+    settings.STUDY_MAX_PLAYBACK_RATE = 2.0
+    course = make_course(make_index())
+    first, second = make_lesson(course, duration=600), make_lesson(course, duration=600)
+    m = roles.member_a
+    beat(m, first, [], 0)
+    beat(m, second, [], 7)
+    total = 0.0
+    for k in range(1, 21):
+        total += beat(m, first, [[15 * (k - 1), 15 * k]], 15 * k).credited_seconds
+        total += beat(m, second, [[15 * (k - 1), 15 * k]], 7 + 15 * k).credited_seconds
+    assert total == pytest.approx(2 * 20 * 15)
+
+
+def test_three_tabs_at_normal_speed_earn_at_most_twice_the_wall_clock(roles, settings):
+    settings.STUDY_MAX_PLAYBACK_RATE = 2.0
+    course = make_course(make_index())
+    lessons = [make_lesson(course, duration=600) for _ in range(3)]
+    m = roles.member_a
+    for i, lesson in enumerate(lessons):
+        beat(m, lesson, [], i)
+    total = 0.0
+    for k in range(1, 21):
+        for i, lesson in enumerate(lessons):
+            total += beat(m, lesson, [[15 * (k - 1), 15 * k]], 15 * k + i).credited_seconds
+    assert total <= (15 * 20 + 2) * 2.0 + 1e-6
+    assert total >= 15 * 20 * 2.0 - 30  # the budget is used, not wasted
+
+
+def test_other_members_budgets_are_separate(roles, settings):
+    settings.STUDY_MAX_PLAYBACK_RATE = 2.0
+    lesson = make_lesson(make_course(make_index()), duration=100)
+    beat(roles.member_a, lesson, [], 0)
+    beat(roles.member_b, lesson, [], 0)
+    assert beat(roles.member_a, lesson, [[0, 15]], 15).credited_seconds == pytest.approx(15)
+    assert beat(roles.member_b, lesson, [[0, 15]], 15).credited_seconds == pytest.approx(15)
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_heartbeats_on_many_lessons_share_the_budget(roles, settings):
+    """The attack with real parallel requests: every heartbeat of a member waits for the
+    member's clock row, so the sum stays within the budget."""
+    if connection.vendor != "postgresql":
+        pytest.skip("row locks need PostgreSQL")
+    settings.STUDY_MAX_PLAYBACK_RATE = 2.0
+    course = make_course(make_index())
+    lessons = [make_lesson(course, duration=600) for _ in range(12)]
+    member = roles.member_a
+    for lesson in lessons:
+        beat(member, lesson, [], 0)
+    barrier = threading.Barrier(len(lessons))
+    results, errors = [], []
+
+    def worker(lesson):
+        try:
+            barrier.wait()
+            results.append(beat(member, lesson, [[0, 600]], 10).credited_seconds)
+        except Exception as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=worker, args=(lesson,)) for lesson in lessons]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    assert sum(results) == pytest.approx(20)
+    assert sum(StudyDay.objects.filter(member=member).values_list("credited_seconds", flat=True)) == pytest.approx(20)
+    assert StudyClock.objects.get(member=member).spent_until == at(10)
 
 
 @pytest.mark.postgres

@@ -1,5 +1,7 @@
 """The credited-watch-time rule as pure functions (courses.watch)."""
 
+import datetime as dt
+
 import pytest
 
 from courses import watch
@@ -76,3 +78,44 @@ def test_completion_threshold(settings):
     assert watch.is_complete(90, 100)
     settings.LESSON_COMPLETE_RATIO = 0.5
     assert watch.is_complete(50, 100)
+
+
+def test_member_clock_opens_with_no_budget(settings):
+    now = dt.datetime(2026, 5, 10, 9, 0, tzinfo=dt.UTC)
+    assert watch.member_budget(spent_until=None, now=now) == 0
+    assert watch.member_clock_after(spent_until=None, now=now, credited_seconds=0) == now
+
+
+def test_member_budget_is_unspent_wall_clock_times_max_rate(settings):
+    settings.STUDY_MAX_PLAYBACK_RATE = 2.0
+    settings.STUDY_HEARTBEAT_MAX_GAP = 300
+    t0 = dt.datetime(2026, 5, 10, 9, 0, tzinfo=dt.UTC)
+    now = t0 + dt.timedelta(seconds=15)
+    assert watch.member_budget(spent_until=t0, now=now) == pytest.approx(30)
+    # 10 s credited spend 5 s of clock (at 2×): 20 s are left
+    after = watch.member_clock_after(spent_until=t0, now=now, credited_seconds=10)
+    assert after == t0 + dt.timedelta(seconds=5)
+    assert watch.member_budget(spent_until=after, now=now) == pytest.approx(20)
+    # spending the whole budget brings the clock to now
+    assert watch.member_clock_after(spent_until=t0, now=now, credited_seconds=30) == now
+    # a clock ahead of now (a stale retry arriving late) has nothing to give
+    assert watch.member_budget(spent_until=now, now=t0) == 0
+
+
+def test_unspent_member_time_lapses_after_the_max_gap(settings):
+    settings.STUDY_MAX_PLAYBACK_RATE = 2.0
+    settings.STUDY_HEARTBEAT_MAX_GAP = 300
+    t0 = dt.datetime(2026, 5, 10, 9, 0, tzinfo=dt.UTC)
+    now = t0 + dt.timedelta(days=1)
+    assert watch.member_budget(spent_until=t0, now=now) == pytest.approx(600)
+    after = watch.member_clock_after(spent_until=t0, now=now, credited_seconds=100)
+    assert after == now - dt.timedelta(seconds=250)
+
+
+def test_member_budget_caps_the_lesson_budget(settings):
+    settings.STUDY_MAX_PLAYBACK_RATE = 2.0
+    result = watch.credit(stored=[], reported=[(0, 100)], elapsed_seconds=15, member_budget_seconds=4)
+    assert result.credited_seconds == pytest.approx(4)
+    assert result.intervals == [(0, 4)]
+    result = watch.credit(stored=[], reported=[(0, 100)], elapsed_seconds=15, member_budget_seconds=-3)
+    assert result.credited_seconds == 0
