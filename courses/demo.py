@@ -18,14 +18,12 @@ import logging
 import random
 import time
 
-from django.contrib.auth.models import Group, Permission
 from django.core.files.base import ContentFile
 from django.db import connection, transaction
 from django.utils import timezone
 from wagtail.documents import get_document_model
-from wagtail.models import Collection, GroupCollectionPermission, GroupPagePermission, Page, Site
+from wagtail.models import Page, Site
 
-from lms.accounts.roles import DEPARTMENT_STAFF_GROUP, SCHOOL_STAFF_GROUP
 from lms.members.models import Member, MemberCategory
 from lms.portal.demo import COUNTY
 from lms.schools.models import PartySchool
@@ -222,25 +220,11 @@ def _videos(ctx) -> list:
 
 
 def _grant_publishing(index: CourseIndexPage) -> None:
-    """Schools and the department publish courses: page permissions on the catalog, and
-    collection permissions to upload covers and courseware."""
-    root_collection = Collection.get_first_root_node()
-    perms = [
-        Permission.objects.get(content_type__app_label=app, codename=f"{action}_{model}")
-        for app, model in (("wagtaildocs", "document"), ("wagtailimages", "image"))
-        for action in ("add", "change", "choose")
-    ]
-    for name in (SCHOOL_STAFF_GROUP, DEPARTMENT_STAFF_GROUP):
-        group = Group.objects.filter(name=name).first()
-        if group is None:
-            continue
-        for permission_type in ("add", "change", "publish"):
-            if not GroupPagePermission.objects.filter(
-                group=group, page=index, permission__codename=f"{permission_type}_page"
-            ).exists():
-                GroupPagePermission.objects.create(group=group, page=index, permission_type=permission_type)
-        for perm in perms:
-            GroupCollectionPermission.objects.get_or_create(group=group, collection=root_collection, permission=perm)
+    """Course pages belong to schools: each school's editors get their courses (and "add" on
+    the catalog) through the one service that staff assignments also use."""
+    from lms.accounts.pages import course_permissions_sync
+
+    course_permissions_sync()
 
 
 def _catalog(ctx, videos) -> list[LessonPage]:

@@ -11,6 +11,8 @@ from .models import StudyDay, StudyProgress
 
 class StudyProgressViewSet(ScopedSnippetViewSet):
     model = StudyProgress
+    door_scope = "scoped"
+    read_only = True
     icon = "doc-full"
     menu_label = "学习进度"
     list_display = ["member", "lesson", "watched_seconds", "completed_at", "updated_at"]
@@ -25,6 +27,8 @@ class StudyProgressViewSet(ScopedSnippetViewSet):
 
 class StudyDayViewSet(ScopedSnippetViewSet):
     model = StudyDay
+    door_scope = "scoped"
+    read_only = True
     icon = "date"
     menu_label = "在线学习日记录"
     list_display = ["member", "lesson", "day", "credited_seconds"]

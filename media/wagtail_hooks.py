@@ -14,7 +14,6 @@ from wagtail.admin.ui.tables import Column, StatusTagColumn
 from wagtail.admin.widgets.button import Button
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views import snippets as snippet_views
-from wagtail.snippets.views.chooser import SnippetChooserViewSet
 
 from lms.accounts.viewsets import ScopedSnippetViewSet
 
@@ -52,23 +51,17 @@ class VideoIndexView(snippet_views.IndexView):
         return buttons
 
 
-class VideoChooserViewSet(SnippetChooserViewSet):
-    """Lesson editors pick from playable videos and those still being processed; failed ones
-    would only make an unplayable lesson."""
-
-    def get_object_list(self):
-        return Video.objects.exclude(status=Video.Status.FAILED).order_by("-created_at")
-
-
 class VideoViewSet(ScopedSnippetViewSet):
     model = Video
     icon = "media"
     menu_label = "视频"
+    door_scope = "shared"  # county-wide shared content every staff user may use in lessons
+    chooser = True
+    copy_view_enabled = False
     menu_order = 310
     add_to_admin_menu = True
     add_view_class = VideoCreateView
     index_view_class = VideoIndexView
-    chooser_viewset_class = VideoChooserViewSet
     inspect_view_enabled = True
     inspect_view_fields = [
         "title",
@@ -98,8 +91,13 @@ class VideoViewSet(ScopedSnippetViewSet):
     list_per_page = 50
     edit_handler = ObjectList([FieldPanel("title"), FieldPanel("original")], base_form_class=VideoAdminForm)
 
-    def get_queryset(self, request):
-        return videos_visible_to(request.user)
+    def visible_queryset(self, user):
+        return videos_visible_to(user)
+
+    def chooser_queryset(self, queryset):
+        """Lesson editors pick from playable videos and those still being processed; failed
+        ones would only make an unplayable lesson."""
+        return queryset.exclude(status=Video.Status.FAILED).order_by("-created_at")
 
     def get_urlpatterns(self):
         return super().get_urlpatterns() + [path("retry/<int:pk>/", self.retry_view, name="retry")]

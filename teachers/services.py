@@ -30,7 +30,7 @@ from .models import (
 from .rules import evaluation_refusal
 
 POOL_DENIED = "只有组织部工作人员可以管理师资库。"
-TEACHER_FIELDS = ("name", "kind", "unit", "title", "biography", "phone", "email", "user", "is_active")
+TEACHER_FIELDS = ("name", "kind", "unit", "title", "school", "biography", "phone", "email", "user", "is_active")
 
 
 def pool_manager_require(actor) -> None:

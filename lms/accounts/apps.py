@@ -11,3 +11,7 @@ class AccountsConfig(AppConfig):
         from .roles import roles_sync_groups
 
         post_migrate.connect(roles_sync_groups, dispatch_uid="lms_roles_sync_groups")
+
+        from .pages import connect_signals
+
+        connect_signals()

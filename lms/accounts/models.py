@@ -13,7 +13,11 @@ class User(AbstractUser):
         verbose_name_plural = "用户"
 
     def __str__(self) -> str:
-        return self.display_name or self.get_full_name() or self.username
+        return self.get_full_name() or self.username
+
+    def get_full_name(self) -> str:
+        """The staff name shown everywhere, the Wagtail admin included (not the username)."""
+        return self.display_name or super().get_full_name()
 
 
 class StaffAssignment(models.Model):

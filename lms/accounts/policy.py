@@ -148,6 +148,35 @@ def may_edit_page(user, page) -> bool:
     return page.permissions_for_user(user).can_edit()
 
 
+def course_school_ids(user) -> frozenset[int]:
+    """Schools whose course pages `user` may edit and publish: the schools they run (city-school
+    staff also the towns below). Wagtail's page permissions hold the same rule as
+    GroupPagePermission rows (lms.accounts.pages)."""
+    if not may_manage_schools(user):
+        return frozenset()
+    scope = scope_for(user)
+    if scope.is_all:
+        from lms.schools.models import PartySchool
+
+        return frozenset(PartySchool.objects.values_list("pk", flat=True))
+    return scope.school_ids
+
+
+def may_edit_county_courses(user) -> bool:
+    """County courses (no offering school) are edited by city-school staff and administrators."""
+    if is_admin(user):
+        return True
+    if not may_manage_schools(user):
+        return False
+    from lms.schools.models import PartySchool
+
+    return (
+        PartySchool.objects.filter(pk__in=scope_for(user).school_ids, parent__isnull=True)
+        .exclude(tier=PartySchool.Tier.TOWN)
+        .exists()
+    )
+
+
 def may_see_teacher_private(user, teacher) -> bool:
     """Feedback, schedule and roster history of a teacher: the teacher themself or the department."""
     return _signed_in(user) and (teacher_id_for(user) == teacher.pk or may_manage_pool(user))

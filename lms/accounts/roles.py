@@ -28,18 +28,9 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "teachers.view_rosteryear",
         "teachers.view_rosterentry",
         "teachers.view_evaluationdimension",
-        *_crud("training.trainingclass"),
-        *_crud("training.classsession"),
-        # Enrolment (capacity) and attendance (roll-call audit) are written in the /training/
-        # workspace; the admin lists them and may remove an enrolment.
-        "training.view_enrollment",
-        "training.delete_enrollment",
-        "training.view_attendance",
-        "training.view_creditedday",
-        "training.add_annualplan",
-        "training.change_annualplan",
-        "training.view_annualplan",
-        *_crud("training.plannedclass"),
+        # Plans, classes, sessions, enrolment and attendance are run in the /training/
+        # workspace (services, 5+1+N, audit); the admin shows staff a link there, not a
+        # second raw UI (lms/accounts/wagtail_hooks.py).
         *_crud("lms_media.video"),
         "roster.add_importjob",
         "roster.view_importjob",
@@ -52,11 +43,17 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
     DEPARTMENT_STAFF_GROUP: [
         "wagtailadmin.access_admin",
         *_crud("schools.partyschool"),
-        *_crud("schools.teachingpoint"),
-        *_crud("organizations.partyorganization"),
-        *_crud("members.member"),
-        *_crud("accounts.staffassignment"),
-        *_crud("teachers.teacher"),
+        "schools.view_teachingpoint",
+        "organizations.add_partyorganization",
+        "organizations.change_partyorganization",
+        "organizations.view_partyorganization",
+        # Members are written by the roster workspace and member services (history kept);
+        # staff assignments by administrators through staff_assign.
+        "members.view_member",
+        "accounts.view_staffassignment",
+        "teachers.add_teacher",
+        "teachers.change_teacher",
+        "teachers.view_teacher",
         *_crud("teachers.teacherspecialty"),
         *_crud("teachers.rosteryear"),
         *_crud("teachers.rosterentry"),
@@ -75,8 +72,8 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         *_crud("lms_media.video"),
         "roster.add_importjob",
         "roster.view_importjob",
-        *_crud("quotas.quotayear"),
-        *_crud("quotas.quotarule"),
+        "quotas.view_quotayear",
+        "quotas.view_quotarule",
         "quotas.view_warning",
     ],
 }
@@ -85,7 +82,8 @@ ROLE_GROUPS = {"school": SCHOOL_STAFF_GROUP, "department": DEPARTMENT_STAFF_GROU
 
 @transaction.atomic
 def roles_sync_groups(**_kwargs) -> None:
-    """Create the role groups and grant their permissions (idempotent; runs after migrate)."""
+    """Create the role groups with exactly their permissions (idempotent; runs after migrate,
+    so a permission a role no longer needs is taken away on the next migrate)."""
     from django.contrib.auth.models import Group, Permission
 
     for group_name, perms in ROLE_PERMISSIONS.items():
@@ -94,4 +92,4 @@ def roles_sync_groups(**_kwargs) -> None:
         for perm in perms:
             app_label, codename = perm.split(".")
             wanted += list(Permission.objects.filter(content_type__app_label=app_label, codename=codename))
-        group.permissions.add(*wanted)
+        group.permissions.set(wanted)

@@ -9,13 +9,9 @@ import datetime as dt
 import decimal
 
 from django.db import models
-from django.http import Http404
 from wagtail import hooks
 from wagtail.admin.panels import FieldPanel
-from wagtail.permission_policies import ModelPermissionPolicy
-from wagtail.permissions import register_permission_policy
 from wagtail.snippets.models import register_snippet
-from wagtail.snippets.views import snippets as snippet_views
 
 from lms.accounts.viewsets import ScopedSnippetViewSet
 
@@ -210,46 +206,26 @@ def audit_after_delete_user(request, user):
 
 
 # --- read-only listing --------------------------------------------------------------------------
-class ReadOnlyPermissionPolicy(ModelPermissionPolicy):
+class AuditEntryViewSet(ScopedSnippetViewSet):
     """The log is append-only: nobody (superusers included) adds, edits or deletes entries."""
 
-    def user_has_permission(self, user, action):
-        if action in ("add", "change", "delete", "publish", "lock", "unlock"):
-            return False
-        return super().user_has_permission(user, action)
-
-    def users_with_any_permission(self, actions):
-        actions = [a for a in actions if a not in ("add", "change", "delete")]
-        if not actions:
-            return self.user_model._default_manager.none()
-        return super().users_with_any_permission(actions)
-
-
-class AuditInspectView(snippet_views.InspectView):
-    def get_object(self, *args, **kwargs):
-        obj = super().get_object(*args, **kwargs)
-        if not audit_entries_visible_to(self.request.user).filter(pk=obj.pk).exists():
-            raise Http404
-        return obj
-
-
-class AuditEntryViewSet(ScopedSnippetViewSet):
     model = AuditEntry
+    door_scope = "custom"
+    read_only = True
     icon = "history"
     menu_label = "审计日志"
     menu_order = 900
     add_to_admin_menu = True
     inspect_view_enabled = True
-    inspect_view_class = AuditInspectView
+    copy_view_enabled = False
     list_display = ["created_at", "actor", "action", "object_type", "object_id", "summary", "town"]
     list_filter = ["action", "object_type"]
     search_fields = ["summary", "object_id"]
     list_per_page = 50
     panels = [FieldPanel("summary", read_only=True)]
 
-    def get_queryset(self, request):
-        return audit_entries_visible_to(request.user)
+    def visible_queryset(self, user):
+        return audit_entries_visible_to(user)
 
 
-register_permission_policy(AuditEntry, ReadOnlyPermissionPolicy(AuditEntry))
 register_snippet(AuditEntryViewSet)

@@ -2,6 +2,8 @@ from wagtail.admin.panels import FieldPanel, ObjectList
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSetGroup
 
+from lms.accounts import policy
+from lms.accounts import services as account_services
 from lms.accounts.models import StaffAssignment
 from lms.accounts.viewsets import ScopedSnippetViewSet
 from lms.members.models import Member
@@ -12,6 +14,10 @@ from .models import PartyOrganization
 
 class PartyOrganizationViewSet(ScopedSnippetViewSet):
     model = PartyOrganization
+    door_scope = "scoped"
+    writers = staticmethod(policy.may_manage_pool)
+    deletable = False  # members and history hang from it
+    copy_view_enabled = False
     icon = "group"
     menu_label = "党组织"
     list_display = ["name", "kind", "sector", "town", "code"]
@@ -32,6 +38,12 @@ class PartyOrganizationViewSet(ScopedSnippetViewSet):
 
 class MemberViewSet(ScopedSnippetViewSet):
     model = Member
+    door_scope = "scoped"
+    read_only = True  # the roster workspace and member services write members (history kept)
+    chooser = True
+    copy_view_enabled = False
+    inspect_view_enabled = True
+    site_url = "/roster/"
     icon = "user"
     menu_label = "党员"
     list_display = [
@@ -53,10 +65,25 @@ class MemberViewSet(ScopedSnippetViewSet):
 
 class StaffAssignmentViewSet(ScopedSnippetViewSet):
     model = StaffAssignment
+    door_scope = "scoped"
+    writers = staticmethod(policy.is_admin)
+    copy_view_enabled = False
     icon = "key"
     menu_label = "工作人员任职"
     list_display = ["user", "role", "school", "organization"]
     list_filter = ["role"]
+
+    def save_object(self, user, instance, *, form, creating):
+        """Through staff_assign: the role's group and the school's course-page permissions."""
+        data = form.cleaned_data
+        if not creating:
+            account_services.staff_unassign(assignment=StaffAssignment.objects.get(pk=instance.pk))
+        return account_services.staff_assign(
+            user=data["user"], role=data["role"], school=data.get("school"), organization=data.get("organization")
+        )
+
+    def delete_object(self, user, instance):
+        account_services.staff_unassign(assignment=instance)
 
 
 class OrganizationsGroup(SnippetViewSetGroup):

@@ -1,5 +1,6 @@
-"""Admin for quota settings: department staff edit a year's rules and thresholds; staff read
-the warnings. Listings and object views go through the scope (ScopedSnippetViewSet)."""
+"""Admin for quota settings and warnings, read-only and scoped: a year's rules and thresholds
+are opened and changed on the site's rules page (/progress/rules/, quota_year_open and
+quota_rule_update, with their checks and audit); warnings are computed, never edited."""
 
 from wagtail.admin.panels import FieldPanel
 from wagtail.snippets.models import register_snippet
@@ -12,6 +13,9 @@ from .models import QuotaRule, QuotaYear, Warning
 
 class QuotaYearViewSet(ScopedSnippetViewSet):
     model = QuotaYear
+    door_scope = "shared"
+    read_only = True
+    site_url = "/progress/rules/"
     icon = "date"
     menu_label = "年度设置"
     list_display = ["year", "at_risk_from", "coverage_warning_share"]
@@ -20,6 +24,9 @@ class QuotaYearViewSet(ScopedSnippetViewSet):
 
 class QuotaRuleViewSet(ScopedSnippetViewSet):
     model = QuotaRule
+    door_scope = "shared"
+    read_only = True
+    site_url = "/progress/rules/"
     icon = "list-ul"
     menu_label = "年度指标规则"
     list_display = ["year", "category", "kind", "required", "min_school_tier", "window_years"]
@@ -37,6 +44,10 @@ class QuotaRuleViewSet(ScopedSnippetViewSet):
 
 class WarningViewSet(ScopedSnippetViewSet):
     model = Warning
+    door_scope = "scoped"
+    read_only = True
+    copy_view_enabled = False
+    site_url = "/progress/warnings/"
     icon = "warning"
     menu_label = "预警"
     list_display = ["title", "kind", "year", "town", "updated_at", "resolved_at"]

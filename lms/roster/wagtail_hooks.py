@@ -2,48 +2,28 @@
 import jobs (listing + inspect) scoped like everything else. Jobs are created only through
 the workspace, API or command, so the admin offers no add/edit/delete."""
 
-from django.http import Http404
 from django.urls import reverse
 from wagtail import hooks
 from wagtail.admin.menu import MenuItem
-from wagtail.admin.views.generic import InspectView
-from wagtail.admin.viewsets.model import ModelViewSet
-from wagtail.permission_policies import ModelPermissionPolicy
-from wagtail.permissions import register_permission_policy
+
+from lms.accounts.viewsets import ScopedModelViewSet
 
 from .models import ImportJob
 from .selectors import import_jobs_visible_to
 from .views import roster_staff
 
 
-class _ReviewOnlyPolicy(ModelPermissionPolicy):
-    def user_has_permission(self, user, action):
-        if action in {"add", "change", "delete"}:
-            return False
-        return super().user_has_permission(user, action)
-
-
-class ScopedInspectView(InspectView):
-    """Loads the job through the scope selector: another town's job is a 404 by id too."""
-
-    def get_object(self):
-        obj = super().get_object()
-        if not import_jobs_visible_to(self.request.user).filter(pk=obj.pk).exists():
-            raise Http404
-        return obj
-
-
-register_permission_policy(ImportJob, _ReviewOnlyPolicy(ImportJob))
-
-
-class ImportJobViewSet(ModelViewSet):
+class ImportJobViewSet(ScopedModelViewSet):
     model = ImportJob
+    door_scope = "custom"
+    read_only = True  # jobs are created only through the workspace, API or command
+    site_url = "/roster/"
     icon = "upload"
     menu_label = "导入记录"
     name = "roster_imports"
     add_to_admin_menu = False
     inspect_view_enabled = True
-    inspect_view_class = ScopedInspectView
+    copy_view_enabled = False
     form_fields = ["message"]  # never offered: the policy refuses add/change/delete
     list_display = ["__str__", "created_by", "status", "total_rows", "created_count", "updated_count", "created_at"]
     list_filter = ["kind", "status"]
@@ -65,8 +45,8 @@ class ImportJobViewSet(ModelViewSet):
         "message",
     ]
 
-    def get_queryset(self, request):
-        return import_jobs_visible_to(request.user)
+    def visible_queryset(self, user):
+        return import_jobs_visible_to(user)
 
 
 import_job_viewset = ImportJobViewSet()

@@ -1,6 +1,7 @@
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSetGroup
 
+from lms.accounts import policy
 from lms.accounts.viewsets import ScopedSnippetViewSet
 
 from .models import PartySchool, TeachingPoint
@@ -8,6 +9,9 @@ from .models import PartySchool, TeachingPoint
 
 class PartySchoolViewSet(ScopedSnippetViewSet):
     model = PartySchool
+    door_scope = "scoped"
+    chooser = True  # course pages and staff assignments pick a school
+    copy_view_enabled = False
     icon = "home"
     menu_label = "党校"
     list_display = ["name", "tier", "parent", "region"]
@@ -17,6 +21,8 @@ class PartySchoolViewSet(ScopedSnippetViewSet):
 
 class TeachingPointViewSet(ScopedSnippetViewSet):
     model = TeachingPoint
+    door_scope = "scoped"
+    writers = staticmethod(policy.may_manage_schools)
     icon = "site"
     menu_label = "基层教学点"
     list_display = ["name", "category", "school", "capacity", "is_active"]

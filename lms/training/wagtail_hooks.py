@@ -1,117 +1,68 @@
 """Wagtail admin for plans, classes, sessions, enrolments, attendance and credited days.
 
-Listings and object views go through scope (ScopedSnippetViewSet). Forms limit choices to the
-user's schools and run the same session rules as the workspace; workflow steps that need an
-audit trail (plan approval, publishing, roll call, enrolment up to capacity) happen in the
-/training/ workspace, so status fields are not editable here."""
+One write path: school staff plan, schedule, enrol and take attendance in the /training/
+workspace (menu item "培训工作台"); the admin lists these records read-only and scoped. Only
+administrators change classes and sessions here, and then through the same services as the
+workspace (class_create / class_update, session_save / session_delete) with the same checks
+and Chinese messages; a class is never deleted (it is cancelled in the workspace), and
+attendance, enrolments and credited days are never written here."""
 
 from django import forms
-from wagtail import hooks
+from django.core.exceptions import ValidationError
 from wagtail.admin.forms import WagtailAdminModelForm
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, ObjectList
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSetGroup
 
-from lms.accounts.scope import scope_for, scoped
+from lms.accounts import policy
 from lms.accounts.viewsets import ScopedSnippetViewSet
 from lms.members.models import MemberCategory
 
 from . import services
 from .models import AnnualPlan, Attendance, ClassSession, CreditedDay, Enrollment, PlannedClass, TrainingClass
-from .rules import session_conflicts
+
+CLASS_NOT_DELETED = "班次不能删除；如需停办，请在培训工作台取消班次。"
 
 
-def _manageable_school_ids(user):
-    scope = scope_for(user)
-    return None if scope.is_all else (scope.school_ids if scope.can_manage_schools else set())
-
-
-class _ScopedSchoolForm(WagtailAdminModelForm):
-    school_field = "school"
-
-    def __init__(self, *args, for_user=None, **kwargs):
-        super().__init__(*args, for_user=for_user, **kwargs)
-        ids = _manageable_school_ids(for_user)
-        field = self.fields.get(self.school_field)
-        if field is not None and ids is not None:
-            field.queryset = field.queryset.filter(pk__in=ids)
-
-
-class AudiencesFormMixin(forms.Form):
+class TrainingClassAdminForm(WagtailAdminModelForm):
     audiences = forms.MultipleChoiceField(
         label="培训对象", choices=MemberCategory.choices, widget=forms.CheckboxSelectMultiple, required=False
     )
 
 
-class PlanAdminForm(_ScopedSchoolForm):
-    pass
+class _ReadOnlyTraining(ScopedSnippetViewSet):
+    door_scope = "scoped"
+    read_only = True
+    copy_view_enabled = False
+    inspect_view_enabled = True
+    site_url = "/training/"
 
 
-class PlannedClassAdminForm(AudiencesFormMixin, WagtailAdminModelForm):
-    def __init__(self, *args, for_user=None, **kwargs):
-        super().__init__(*args, for_user=for_user, **kwargs)
-        ids = _manageable_school_ids(for_user)
-        qs = AnnualPlan.objects.filter(status__in=[AnnualPlan.Status.DRAFT, AnnualPlan.Status.RETURNED])
-        self.fields["plan"].queryset = qs if ids is None else qs.filter(school_id__in=ids)
-
-
-class TrainingClassAdminForm(AudiencesFormMixin, _ScopedSchoolForm):
-    pass
-
-
-class SessionAdminForm(WagtailAdminModelForm):
-    def __init__(self, *args, for_user=None, **kwargs):
-        super().__init__(*args, for_user=for_user, **kwargs)
-        ids = _manageable_school_ids(for_user)
-        qs = TrainingClass.objects.exclude(status=TrainingClass.Status.CANCELLED).select_related("school")
-        self.fields["training_class"].queryset = qs if ids is None else qs.filter(school_id__in=ids)
-
-    def clean(self):
-        data = super().clean()
-        session = self.instance
-        for name in ("training_class", "kind", "title", "starts_at", "ends_at", "teaching_point", "teacher", "room"):
-            if name in data:
-                setattr(session, name, data[name])
-        if not session.training_class_id or self.errors:
-            return data
-        errors = services.session_rule_errors(session, session.training_class.school) or session_conflicts(session)
-        for field, message in errors.items():
-            self.add_error(field if field in self.fields else None, message)
-        return data
-
-
-class PlanViewSet(ScopedSnippetViewSet):
+class PlanViewSet(_ReadOnlyTraining):
     model = AnnualPlan
     icon = "date"
     menu_label = "年度教学计划"
     list_display = ["__str__", "school", "year", "status"]
     list_filter = ["status", "year"]
-    edit_handler = ObjectList(
-        [FieldPanel("school"), FieldPanel("year"), FieldPanel("title"), FieldPanel("notes")],
-        base_form_class=PlanAdminForm,
-    )
 
 
-class PlannedClassViewSet(ScopedSnippetViewSet):
+class PlannedClassViewSet(_ReadOnlyTraining):
     model = PlannedClass
     icon = "list-ul"
     menu_label = "计划班次"
     list_display = ["title", "plan", "quarter", "module", "target_trainees"]
     list_filter = ["quarter", "module"]
-    edit_handler = ObjectList(
-        [
-            FieldPanel("plan"),
-            FieldPanel("title"),
-            FieldRowPanel([FieldPanel("quarter"), FieldPanel("module"), FieldPanel("target_trainees")]),
-            FieldPanel("audiences"),
-            FieldPanel("is_rotation"),
-        ],
-        base_form_class=PlannedClassAdminForm,
-    )
 
 
 class TrainingClassViewSet(ScopedSnippetViewSet):
+    """Administrators only, through class_create / class_update; never deleted or copied here."""
+
     model = TrainingClass
+    door_scope = "scoped"
+    writers = staticmethod(policy.is_admin)
+    deletable = False
+    copy_view_enabled = False
+    inspect_view_enabled = True
     icon = "group"
     menu_label = "班次"
     list_display = ["title", "school", "start_date", "status", "is_compliant"]
@@ -130,9 +81,40 @@ class TrainingClassViewSet(ScopedSnippetViewSet):
         base_form_class=TrainingClassAdminForm,
     )
 
+    def save_object(self, user, instance, *, form, creating):
+        data = form.cleaned_data
+        if creating:
+            return services.class_create(
+                user=user,
+                school=data["school"],
+                title=data["title"],
+                start_date=data["start_date"],
+                end_date=data.get("end_date"),
+                module=data.get("module") or "general",
+                audiences=list(data.get("audiences") or []),
+                capacity=data.get("capacity") or 60,
+                place=data.get("place") or "",
+                is_rotation=bool(data.get("is_rotation")),
+                planned_class=data.get("planned_class"),
+            )
+        stored = TrainingClass.objects.get(pk=instance.pk)
+        if data.get("school") != stored.school or data.get("planned_class") != stored.planned_class:
+            raise ValidationError("班次创建后不能更换开课党校或计划班次。")
+        fields = {
+            name: data[name] for name in services.CLASS_FIELDS if name in data and data[name] != getattr(stored, name)
+        }
+        return services.class_update(user=user, training_class=stored, **fields)
+
 
 class SessionViewSet(ScopedSnippetViewSet):
+    """Administrators only, through session_save / session_delete (a session with attendance
+    is not deleted, with the workspace's message)."""
+
     model = ClassSession
+    door_scope = "scoped"
+    writers = staticmethod(policy.is_admin)
+    copy_view_enabled = False
+    inspect_view_enabled = True
     icon = "time"
     menu_label = "课次"
     list_display = ["__str__", "training_class", "starts_at", "teaching_point", "teacher"]
@@ -146,18 +128,23 @@ class SessionViewSet(ScopedSnippetViewSet):
             FieldPanel("room"),
             FieldPanel("teacher"),
         ],
-        base_form_class=SessionAdminForm,
     )
 
+    def save_object(self, user, instance, *, form, creating):
+        return services.session_save(user=user, session=instance)
 
-class EnrollmentViewSet(ScopedSnippetViewSet):
+    def delete_object(self, user, instance):
+        services.session_delete(user=user, session=instance)
+
+
+class EnrollmentViewSet(_ReadOnlyTraining):
     model = Enrollment
     icon = "user"
     menu_label = "报名"
     list_display = ["member", "training_class", "created_at"]
 
 
-class AttendanceViewSet(ScopedSnippetViewSet):
+class AttendanceViewSet(_ReadOnlyTraining):
     model = Attendance
     icon = "tick"
     menu_label = "出勤"
@@ -165,7 +152,7 @@ class AttendanceViewSet(ScopedSnippetViewSet):
     list_filter = ["present", "source"]
 
 
-class CreditedDayViewSet(ScopedSnippetViewSet):
+class CreditedDayViewSet(_ReadOnlyTraining):
     model = CreditedDay
     icon = "success"
     menu_label = "认定培训日"
@@ -189,32 +176,3 @@ class TrainingGroup(SnippetViewSetGroup):
 
 
 register_snippet(TrainingGroup)
-
-
-def _refresh_compliance(request, instance):
-    if isinstance(instance, ClassSession):
-        services.compliance_refresh(instance.training_class)
-    elif isinstance(instance, TrainingClass):
-        services.compliance_refresh(instance)
-
-
-@hooks.register("after_create_snippet")
-def training_after_create(request, instance):
-    _refresh_compliance(request, instance)
-
-
-@hooks.register("after_edit_snippet")
-def training_after_edit(request, instance):
-    _refresh_compliance(request, instance)
-
-
-@hooks.register("after_delete_snippet")
-def training_after_delete(request, instances):
-    for instance in instances if isinstance(instances, list | tuple) else [instances]:
-        if isinstance(instance, ClassSession):
-            tc = TrainingClass.objects.filter(pk=instance.training_class_id).first()
-            if tc is not None:
-                services.compliance_refresh(tc)
-
-
-__all__ = ["scoped"]

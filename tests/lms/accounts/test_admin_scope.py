@@ -25,9 +25,12 @@ def test_town_staff_cannot_open_other_towns_member(roles, login):
     assert client.get(member_url("delete", roles.member_b.pk)).status_code in (403, 404)
 
 
-def test_department_can_edit_member_in_subtree(roles, login):
+def test_department_reads_members_in_subtree_but_writes_them_elsewhere(roles, login):
+    """Members are written by the roster workspace and member services (history kept): the
+    admin shows them read-only, to department staff too."""
     client = login(roles.department)
-    assert client.get(member_url("edit", roles.member_b.pk)).status_code == 200
+    assert client.get(member_url("inspect", roles.member_b.pk)).status_code == 200
+    assert client.get(member_url("edit", roles.member_b.pk)).status_code in (302, 403)
 
 
 def test_department_cannot_delete_outside_subtree(roles, login):

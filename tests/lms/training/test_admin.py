@@ -23,13 +23,19 @@ def _groups(roles):
 
 
 def test_admin_lists_only_own_towns_classes(roles, points, login):
+    """Department staff read classes in the admin, scoped; school staff are sent to the
+    workspace (no second raw UI) and nobody but administrators edits a class here."""
     mine = compliant_class(school=roles.tree.town_a, point=points.a, title="甲镇后台班")
     theirs = compliant_class(school=roles.tree.town_b, point=points.b, title="乙镇后台班")
-    client = login(roles.town_a_staff)
+    client = login(roles.department_a)
     body = client.get("/admin/snippets/training/trainingclass/").content.decode()
     assert "甲镇后台班" in body and "乙镇后台班" not in body
-    assert client.get(f"/admin/snippets/training/trainingclass/edit/{theirs.pk}/").status_code == 404
-    assert client.get(f"/admin/snippets/training/trainingclass/edit/{mine.pk}/").status_code == 200
+    assert client.get(f"/admin/snippets/training/trainingclass/inspect/{theirs.pk}/").status_code == 404
+    assert client.get(f"/admin/snippets/training/trainingclass/inspect/{mine.pk}/").status_code == 200
+    assert client.get(f"/admin/snippets/training/trainingclass/edit/{mine.pk}/").status_code in (302, 403)
+    staff = login(roles.town_a_staff)
+    assert staff.get("/admin/snippets/training/trainingclass/").status_code in (302, 403)
+    assert "/training/" in staff.get("/admin/").content.decode()
 
 
 def test_admin_session_form_applies_the_booking_rules(roles, points, login):
@@ -39,7 +45,7 @@ def test_admin_session_form_applies_the_booking_rules(roles, points, login):
         training_class=other, kind="leader_lecture", starts_at=at(DAY, 9), ends_at=at(DAY, 11), teacher=teacher
     )
     mine = ClassFactory(school=roles.tree.town_a, start_date=DAY)
-    client = login(roles.town_a_staff)
+    client = login(roles.superuser)
     data = {
         "training_class": mine.pk,
         "kind": "leader_lecture",
@@ -63,6 +69,7 @@ def test_admin_session_form_applies_the_booking_rules(roles, points, login):
     assert r.status_code == 302
     mine.refresh_from_db()
     assert mine.compliance_missing and "缺少必选项目：签到" in mine.compliance_missing
-    # another town's class is not a valid choice
-    r = client.post("/admin/snippets/training/classsession/add/", {**data, "training_class": other.pk, "teacher": ""})
-    assert r.status_code == 200 and other.sessions.count() == 1
+    # school staff do not add sessions in the admin at all (the workspace does)
+    staff = login(roles.town_a_staff)
+    r = staff.post("/admin/snippets/training/classsession/add/", {**data, "teacher": ""})
+    assert r.status_code in (302, 403) and mine.sessions.count() == 1
