@@ -165,7 +165,8 @@ def _insert_select(qs, columns: list[tuple[str, str]]) -> int:
 
 
 def quota_status_refresh(*, year: int, today: dt.date | None = None, members=None) -> int:
-    """Rebuild the MemberYearStatus rows of `year` (no rows travel through Python).
+    """Rebuild the MemberYearStatus rows of `year` (no rows travel through Python); with
+    `members` (a queryset) only theirs, leaving the year's full-refresh record alone.
 
     Fast path (the rules only count the standard tier and 5-year window, as the defaults
     do): one INSERT … SELECT of the actuals, each subquery evaluated once per member, then
@@ -229,9 +230,53 @@ def quota_status_refresh(*, year: int, today: dt.date | None = None, members=Non
             qs = members_with_quota_status(base, year, today).annotate(**anchors)
             columns = [(c, c) for c in ACTUAL_COLUMNS + STATUS_COLUMNS + ["all_met"]]
             count = _insert_select(qs, head + columns + tail)
-        QuotaRefresh.objects.update_or_create(
-            year=year, defaults={"refreshed_at": now, "members": max(count, 0), "seconds": time.monotonic() - started}
-        )
+        if members is None:
+            QuotaRefresh.objects.update_or_create(
+                year=year,
+                defaults={"refreshed_at": now, "members": max(count, 0), "seconds": time.monotonic() - started},
+            )
+    return count
+
+
+# How long a member's new credited day or study seconds may wait before their status row is
+# rebuilt; repeated touches inside the window (heartbeats every few seconds) share one task.
+TOUCH_DELAY_SECONDS = 30
+TOUCH_CHUNK = 500
+
+
+def quota_members_touch(*, member_ids) -> None:
+    """Refresh these members' yearly status shortly after the current transaction commits
+    (lms.quotas.tasks.quota_members_refresh through Celery). Called by the writes that change
+    what the rules count: credited training days and online study days. The periodic full
+    refresh stays the safety net for anything written another way."""
+    from django.core.cache import cache
+
+    ids = sorted({int(i) for i in member_ids})
+    if not ids:
+        return
+
+    def enqueue() -> None:
+        from .tasks import quota_members_refresh
+
+        due = [i for i in ids if cache.add(f"quotas:touch:{i}", 1, TOUCH_DELAY_SECONDS)]
+        for start in range(0, len(due), TOUCH_CHUNK):
+            quota_members_refresh.apply_async(args=[due[start : start + TOUCH_CHUNK]], countdown=TOUCH_DELAY_SECONDS)
+
+    transaction.on_commit(enqueue)
+
+
+def quota_members_refresh_now(*, member_ids, year: int, today: dt.date | None = None) -> int:
+    """Rebuild these members' status rows and resolve the at-risk warnings of those now on
+    track (new warnings are raised by the periodic warnings_compute only)."""
+    from .models import Warning
+
+    today = today or timezone.localdate()
+    ids = list(member_ids)
+    count = quota_status_refresh(year=year, today=today, members=Member.objects.filter(pk__in=ids, is_active=True))
+    on_track = MemberYearStatus.objects.filter(year=year, member_id__in=ids, all_met=True).values("member_id")
+    Warning.objects.filter(
+        kind=Warning.Kind.MEMBER_AT_RISK, year=year, member_id__in=on_track, resolved_at__isnull=True
+    ).update(resolved_at=timezone.now())
     return count
 
 

@@ -108,4 +108,8 @@ def credited_days_recompute(training_class: TrainingClass, member_ids: Iterable[
     CreditedDay.objects.bulk_create(new, batch_size=2000, ignore_conflicts=True)
     if changed:
         CreditedDay.objects.bulk_update(changed, ["hours", "school_tier", "is_rotation"], batch_size=2000)
+    from lms.quotas.services import quota_members_touch  # their quota status, within a minute
+
+    touched = {key[0] for key in existing if key not in wanted} | {c.member_id for c in new + changed}
+    quota_members_touch(member_ids=touched)
     return len(wanted)
