@@ -1,4 +1,3 @@
-from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
@@ -21,16 +20,11 @@ urlpatterns = [
     path("roster/", include("lms.roster.urls")),
     path("notifications/", include("lms.notifications.urls")),
     path("learn/", include("courses.urls")),
-    path("videos/", include("media.urls")),
+    path("", include("media.urls")),  # MEDIA_URL: every file through the policy
     path("teachers/", include("teachers.urls")),
     path("search/", include("search.urls")),
     path("", include("lms.portal.urls")),
 ]
-
-if settings.DEBUG or getattr(settings, "SERVE_MEDIA", False):
-    from django.conf.urls.static import static
-
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
 
 urlpatterns.append(path("", include(wagtail_urls)))
 

@@ -20,8 +20,8 @@ class VideoAdminForm(WagtailAdminModelForm):
             original.help_text = "原始文件上传后不可替换；如需更换请上传新视频。"
         else:
             original.required = True
-            original.widget = forms.FileInput(attrs={"accept": "video/*"})
-            original.help_text = "上传后自动转码为多清晰度 HLS 与 MP4；处理进度在列表中显示。"
+            original.widget = forms.FileInput(attrs={"accept": "video/*,audio/*"})
+            original.help_text = "视频或音频（m4a、mp3、wav）均可；上传后自动转码为多清晰度 HLS（含仅音频）与 MP4，处理进度在列表中显示。"
             original.error_messages["required"] = "请选择要上传的视频文件。"
 
     def clean_original(self):

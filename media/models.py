@@ -17,6 +17,10 @@ class Video(models.Model):
         READY = "ready", "可播放"
         FAILED = "failed", "处理失败"
 
+    class Kind(models.TextChoices):
+        VIDEO = "video", "视频"
+        AUDIO = "audio", "音频"  # an audio upload (m4a, mp3, wav): an audio lesson with a generated poster
+
     title = models.CharField("标题", max_length=200)
     original = models.FileField("原始文件", upload_to="videos/originals/", max_length=500)
     original_size = models.BigIntegerField("原始文件大小(字节)", default=0)
@@ -29,6 +33,9 @@ class Video(models.Model):
     poster = models.FileField("封面", max_length=500, blank=True)
     mp4 = models.FileField("MP4 备用文件", max_length=500, blank=True)
     master_playlist = models.FileField("HLS 主播放列表", max_length=500, blank=True)
+    kind = models.CharField("类型", max_length=8, choices=Kind.choices, default=Kind.VIDEO, editable=False)
+    # The audio-only rendition (AAC ~64 kbps) of the same ladder: "仅听声音" on weak networks.
+    audio_playlist = models.FileField("仅音频播放列表", max_length=500, blank=True, editable=False)
     # Folder of the current output under videos/<id>/; a rerun writes a new one and swaps.
     output_dir = models.CharField("输出目录", max_length=300, blank=True, editable=False)
     attempts = models.PositiveIntegerField("处理次数", default=0, editable=False)
@@ -71,6 +78,19 @@ class Video(models.Model):
         return seekable_url(self.mp4) if self.is_ready and self.mp4 else ""
 
     @property
+    def audio_url(self) -> str:
+        """The audio-only HLS playlist ("" when the source had no sound or is not ready)."""
+        return self.audio_playlist.url if self.is_ready and self.audio_playlist else ""
+
+    @property
+    def has_audio_only(self) -> bool:
+        return bool(self.audio_url)
+
+    @property
+    def is_audio(self) -> bool:
+        return self.kind == self.Kind.AUDIO
+
+    @property
     def poster_url(self) -> str:
         return self.poster.url if self.poster else ""
 
@@ -85,9 +105,13 @@ class Video(models.Model):
 
 
 class Rendition(models.Model):
-    """One rung of a video's HLS ladder (a variant playlist and its segments)."""
+    """One rung of a video's HLS ladder (a variant playlist and its segments); the audio-only
+    rung has kind "audio" and no picture (width = height = 0)."""
+
+    Kind = Video.Kind
 
     video = models.ForeignKey(Video, on_delete=models.CASCADE, related_name="renditions", verbose_name="视频")
+    kind = models.CharField("类型", max_length=8, choices=Kind.choices, default=Kind.VIDEO)
     height = models.PositiveIntegerField("高度")
     width = models.PositiveIntegerField("宽度")
     # Bits per second measured from the produced segments (peak and average), as HLS requires.
@@ -105,7 +129,7 @@ class Rendition(models.Model):
         constraints = [models.UniqueConstraint(fields=["video", "height"], name="rendition_unique_video_height")]
 
     def __str__(self) -> str:
-        return f"{self.video} {self.height}p"
+        return f"{self.video} 仅音频" if self.kind == self.Kind.AUDIO else f"{self.video} {self.height}p"
 
     @property
     def playlist_url(self) -> str:

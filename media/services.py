@@ -18,7 +18,7 @@ from django.core.files.storage import FileSystemStorage, default_storage
 from django.db import transaction
 from django.utils import timezone
 
-from . import pipeline
+from . import conf, pipeline
 from .models import Rendition, Video
 
 logger = logging.getLogger(__name__)
@@ -31,7 +31,8 @@ PROGRESS_TRANSCODE_END = 95  # the rest is poster, measuring and moving files in
 
 def video_upload_validate(file) -> str:
     """Check size, extension and declared MIME type before anything is stored; return the
-    lower-case extension. The content itself is judged later by ffprobe."""
+    lower-case extension. Audio (m4a, mp3, wav) is welcome: it becomes an audio lesson. The
+    content itself is judged later by ffprobe."""
     if file is None:
         raise ValidationError("请选择要上传的视频文件。", code="required")
     size = getattr(file, "size", None) or 0
@@ -42,15 +43,15 @@ def video_upload_validate(file) -> str:
         raise ValidationError(f"文件太大：最大允许 {limit_mb} MB。", code="too_large")
     name = os.path.basename(getattr(file, "name", "") or "")
     extension = name.rsplit(".", 1)[-1].lower() if "." in name else ""
-    allowed = settings.VIDEO_ALLOWED_EXTENSIONS
+    allowed = conf.allowed_extensions()
     if extension not in allowed:
         raise ValidationError(
-            f"不支持的文件类型“.{extension or '无扩展名'}”，请上传 {'、'.join(allowed)} 格式的视频。",
+            f"不支持的文件类型“.{extension or '无扩展名'}”，请上传 {'、'.join(allowed)} 格式的视频或音频。",
             code="bad_extension",
         )
     content_type = (getattr(file, "content_type", "") or "").split(";")[0].strip().lower()
-    if content_type and content_type not in settings.VIDEO_ALLOWED_MIME_TYPES:
-        raise ValidationError(f"文件类型“{content_type}”不是视频，请上传视频文件。", code="bad_mime")
+    if content_type and content_type not in conf.allowed_mime_types():
+        raise ValidationError(f"文件类型“{content_type}”不是视频或音频，请上传音视频文件。", code="bad_mime")
     return extension
 
 
@@ -271,6 +272,7 @@ def _finish(video: Video, result: pipeline.TranscodeResult, prefix: str) -> None
             [
                 Rendition(
                     video=current,
+                    kind=Rendition.Kind.AUDIO if v.is_audio else Rendition.Kind.VIDEO,
                     height=v.height,
                     width=v.width,
                     bandwidth=v.bandwidth,
@@ -285,11 +287,14 @@ def _finish(video: Video, result: pipeline.TranscodeResult, prefix: str) -> None
         current.progress = 100
         current.error = ""
         current.duration = round(result.output_duration or result.info.duration, 3)
-        current.width = result.info.width
-        current.height = result.info.height
+        current.width = result.info.width or None
+        current.height = result.info.height or None
         current.master_playlist.name = f"{prefix}/{result.master}"
         current.mp4.name = f"{prefix}/{result.mp4}"
         current.poster.name = f"{prefix}/{result.poster}"
+        audio = result.audio
+        current.audio_playlist.name = f"{prefix}/{audio.playlist_name}" if audio else ""
+        current.kind = Video.Kind.VIDEO if result.info.has_video else Video.Kind.AUDIO
         current.output_dir = prefix
         current.processed_at = timezone.now()
         current.save(
@@ -303,6 +308,8 @@ def _finish(video: Video, result: pipeline.TranscodeResult, prefix: str) -> None
                 "master_playlist",
                 "mp4",
                 "poster",
+                "audio_playlist",
+                "kind",
                 "output_dir",
                 "processed_at",
             ]

@@ -1,22 +1,7 @@
-"""Which URL a stored video file is played from."""
-
-from django.conf import settings
-from django.core.files.storage import FileSystemStorage, default_storage
-from django.urls import reverse
-
-
-def dev_serving_enabled() -> bool:
-    """Django itself serves media (DEBUG or SERVE_MEDIA) from the local filesystem."""
-    return (settings.DEBUG or getattr(settings, "SERVE_MEDIA", False)) and isinstance(
-        default_storage, FileSystemStorage
-    )
+"""Which URL a stored video file is played from: always MEDIA_URL, answered by the authorising
+view `media.views.media_file` (nginx serves the bytes in production via X-Accel-Redirect)."""
 
 
 def seekable_url(fieldfile) -> str:
-    """A URL that honours HTTP Range: the storage's own URL in production (web server, object
-    store), our range-capable view when Django serves media itself."""
-    if not fieldfile:
-        return ""
-    if dev_serving_enabled():
-        return reverse("media:file", args=[fieldfile.name])
-    return fieldfile.url
+    """The file's URL; both the embedded view and nginx honour HTTP Range, so MP4s seek."""
+    return fieldfile.url if fieldfile else ""

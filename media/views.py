@@ -1,64 +1,58 @@
-"""Development serving of processed video files with HTTP Range support.
+"""The one door for files under MEDIA_URL (``/files/``), with DEBUG on or off.
 
-Django's static() view for MEDIA_URL answers every request with the whole file, which is
-fine for HLS (small segments) but leaves an MP4 unseekable in browsers. In production the
-web server or the object store serves files; this view exists only with DEBUG/SERVE_MEDIA."""
+Every request is decided by `media.access` (the policy's `may_watch`) before a byte leaves:
+a video's playlists, segments, fallback MP4 and poster go to those who may watch a lesson
+showing it; originals never; courseware only through Wagtail's document view (hooked);
+editorial pictures to everyone. nginx in production forwards ``/files/`` here and serves
+the allowed file itself from an internal location (X-Accel-Redirect, see deploy/nginx.conf)."""
 
-import mimetypes
-import os
-import re
-
-from django.core.files.storage import default_storage
-from django.http import FileResponse, Http404, HttpResponse, StreamingHttpResponse
-from django.utils._os import safe_join
+from django.core.files.storage import FileSystemStorage, default_storage
+from django.http import Http404
 from django.views.decorators.http import require_safe
 
-from .serving import dev_serving_enabled
-
-_RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
-_CHUNK = 256 * 1024
-
-
-def _read(path: str, start: int, length: int):
-    with open(path, "rb") as fh:
-        fh.seek(start)
-        while length > 0:
-            chunk = fh.read(min(_CHUNK, length))
-            if not chunk:
-                return
-            length -= len(chunk)
-            yield chunk
+from . import conf
+from .access import FileKind, file_kind, may_fetch_document, may_fetch_video_file, refusal
+from .delivery import CACHE_PUBLIC, cache_control_for, protected_file_response
 
 
 @require_safe
-def video_file(request, name: str):
-    if not dev_serving_enabled() or not name.startswith("videos/"):
+def media_file(request, name: str):
+    kind, video_id = file_kind(name)
+    if kind in (FileKind.UNKNOWN, FileKind.DOCUMENT):
         raise Http404
-    try:
-        path = safe_join(default_storage.location, name)
-    except Exception as exc:  # SuspiciousFileOperation: a path escaping MEDIA_ROOT
-        raise Http404 from exc
-    if not os.path.isfile(path):
-        raise Http404
-    size = os.path.getsize(path)
-    content_type = mimetypes.guess_type(path)[0] or "application/octet-stream"
-    match = _RANGE.match(request.headers.get("Range", "").strip())
-    if not match or (not match.group(1) and not match.group(2)):
-        response = FileResponse(open(path, "rb"), content_type=content_type)
-        response["Accept-Ranges"] = "bytes"
-        return response
-    first, last = match.groups()
-    if first:
-        start, end = int(first), min(int(last) if last else size - 1, size - 1)
-    else:  # suffix range: the last N bytes
-        start, end = max(0, size - int(last)), size - 1
-    if start >= size or start > end:
-        response = HttpResponse(status=416)
-        response["Content-Range"] = f"bytes */{size}"
-        return response
-    length = end - start + 1
-    response = StreamingHttpResponse(_read(path, start, length), status=206, content_type=content_type)
-    response["Content-Length"] = str(length)
-    response["Content-Range"] = f"bytes {start}-{end}/{size}"
-    response["Accept-Ranges"] = "bytes"
-    return response
+    if kind is FileKind.ORIGINAL:
+        return refusal(request)
+    if kind is FileKind.VIDEO and not may_fetch_video_file(request, video_id):
+        return refusal(request)
+    if not isinstance(default_storage, FileSystemStorage):
+        raise Http404  # object storage: files are not on this machine (see deploy/README.md)
+    cache_control = CACHE_PUBLIC if kind is FileKind.PUBLIC else cache_control_for(name)
+    return protected_file_response(
+        request,
+        root=default_storage.location,
+        name=name,
+        accel_prefix=conf.accel_redirect_prefix(),
+        cache_control=cache_control,
+    )
+
+
+def courseware_file(document, request):
+    """Wagtail's ``before_serve_document`` hook: courseware goes only to those who may watch a
+    lesson it belongs to; in production the bytes go through nginx like video files (an
+    X-Accel-Redirect response returned here replaces Wagtail's own serving)."""
+    if not may_fetch_document(request.user, document):
+        return refusal(request)
+    prefix = conf.accel_redirect_prefix()
+    if not prefix or not isinstance(document.file.storage, FileSystemStorage):
+        # Wagtail streams it (it only accepts an HttpResponse from this hook, not a stream),
+        # or redirects to object storage (see deploy/README.md).
+        return None
+    return protected_file_response(
+        request,
+        root=document.file.storage.location,
+        name=document.file.name,
+        accel_prefix=prefix,
+        content_type=document.content_type,
+        cache_control="private, max-age=3600",
+        disposition=document.content_disposition,
+    )

@@ -9,6 +9,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from wagtail import hooks
 from wagtail.admin.panels import FieldPanel, ObjectList
 from wagtail.admin.ui.tables import Column, StatusTagColumn
 from wagtail.admin.widgets.button import Button
@@ -21,6 +22,7 @@ from .forms import VideoAdminForm
 from .models import Video
 from .selectors import videos_visible_to
 from .services import video_create, video_retry
+from .views import courseware_file
 
 
 class VideoCreateView(snippet_views.CreateView):
@@ -53,11 +55,11 @@ class VideoIndexView(snippet_views.IndexView):
 
 class VideoViewSet(ScopedSnippetViewSet):
     model = Video
-    icon = "media"
-    menu_label = "视频"
     door_scope = "shared"  # county-wide shared content every staff user may use in lessons
     chooser = True
     copy_view_enabled = False
+    icon = "media"
+    menu_label = "视频"
     menu_order = 310
     add_to_admin_menu = True
     add_view_class = VideoCreateView
@@ -125,3 +127,7 @@ class VideoViewSet(ScopedSnippetViewSet):
 
 
 register_snippet(VideoViewSet)
+
+
+# Courseware (课件) is served only to those who may watch its lesson (lms.accounts.policy).
+hooks.register("before_serve_document", courseware_file)

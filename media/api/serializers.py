@@ -4,11 +4,12 @@ from media.models import Rendition, Video
 
 
 class RenditionSerializer(serializers.ModelSerializer):
+    kind = serializers.CharField(read_only=True, help_text="video（视频）或 audio（仅音频，宽高为 0）")
     playlist_url = serializers.CharField(read_only=True)
 
     class Meta:
         model = Rendition
-        fields = ["height", "width", "bandwidth", "average_bandwidth", "codecs", "playlist_url"]
+        fields = ["kind", "height", "width", "bandwidth", "average_bandwidth", "codecs", "playlist_url"]
 
 
 class VideoSerializer(serializers.ModelSerializer):
@@ -16,6 +17,12 @@ class VideoSerializer(serializers.ModelSerializer):
     hls_url = serializers.CharField(read_only=True)
     mp4_url = serializers.CharField(read_only=True)
     poster_url = serializers.CharField(read_only=True)
+    audio_url = serializers.CharField(
+        read_only=True, help_text="仅音频（AAC 约 64 kbps）HLS 播放列表；无声音或未就绪时为空"
+    )
+    has_audio_only = serializers.BooleanField(read_only=True, help_text="是否有仅音频版本（播放器“仅听声音”）")
+    kind = serializers.CharField(read_only=True, help_text="video（视频课）或 audio（音频课，由音频上传生成）")
+    kind_display = serializers.CharField(source="get_kind_display", read_only=True)
     is_ready = serializers.BooleanField(read_only=True)
     renditions = RenditionSerializer(many=True, read_only=True)
 
@@ -26,6 +33,8 @@ class VideoSerializer(serializers.ModelSerializer):
             "title",
             "status",
             "status_display",
+            "kind",
+            "kind_display",
             "progress",
             "error",
             "is_ready",
@@ -36,6 +45,8 @@ class VideoSerializer(serializers.ModelSerializer):
             "hls_url",
             "mp4_url",
             "poster_url",
+            "audio_url",
+            "has_audio_only",
             "renditions",
             "created_at",
             "processed_at",

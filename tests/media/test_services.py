@@ -1,6 +1,7 @@
 """The pipeline end to end with real ffmpeg on small generated clips."""
 
 import json
+import re
 import subprocess
 from pathlib import Path
 
@@ -43,8 +44,8 @@ def test_clip_becomes_hls_that_ffprobe_reads_back(media_root):
     assert abs(float(master_info["format"]["duration"]) - 3) <= 0.5
     assert {s["codec_type"] for s in master_info["streams"]} == {"video", "audio"}
 
-    renditions = list(video.renditions.order_by("height"))
-    assert [(r.width, r.height) for r in renditions] == [(640, 360), (960, 540), (1280, 720)]
+    renditions = list(video.renditions.filter(kind="video").order_by("height"))
+    assert [(r.width, r.height) for r in renditions] == [(426, 240), (640, 360), (960, 540), (1280, 720)]
     for rendition in renditions:
         info = ffprobe(stored(rendition.playlist.name), "-show_format", "-show_streams", "-select_streams", "v")
         assert abs(float(info["format"]["duration"]) - 3) <= 0.5
@@ -54,7 +55,7 @@ def test_clip_becomes_hls_that_ffprobe_reads_back(media_root):
     text = master.read_text()
     bandwidths = [r.bandwidth for r in renditions]
     assert all(b > 0 for b in bandwidths)
-    assert bandwidths == sorted(bandwidths) and len(set(bandwidths)) == 3
+    assert bandwidths == sorted(bandwidths) and len(set(bandwidths)) == 4
     for rendition in renditions:
         assert f"BANDWIDTH={rendition.bandwidth}," in text
         assert f"RESOLUTION={rendition.width}x{rendition.height}" in text
@@ -64,6 +65,20 @@ def test_clip_becomes_hls_that_ffprobe_reads_back(media_root):
         segments = pipeline.read_media_playlist(playlist)
         peak = max((playlist.parent / uri).stat().st_size * 8 / seconds for seconds, uri in segments)
         assert abs(rendition.bandwidth - peak) <= 1
+
+    # The audio-only rendition (仅听声音): AAC at ~64 kbps in the same master, no picture.
+    audio = video.renditions.get(kind="audio")
+    assert (audio.width, audio.height, audio.codecs) == (0, 0, "mp4a.40.2")
+    assert video.audio_playlist.name == audio.playlist.name and video.has_audio_only
+    audio_info = ffprobe(stored(audio.playlist.name), "-show_format", "-show_streams")
+    assert [s["codec_type"] for s in audio_info["streams"]] == ["audio"]
+    assert audio_info["streams"][0]["codec_name"] == "aac"
+    assert abs(float(audio_info["format"]["duration"]) - 3) <= 0.5
+    assert 48_000 <= audio.average_bandwidth <= 100_000  # 64 kbps AAC plus MPEG-TS overhead
+    assert (
+        f'BANDWIDTH={audio.bandwidth},AVERAGE-BANDWIDTH={audio.average_bandwidth},CODECS="mp4a.40.2"\naudio/index.m3u8'
+        in text
+    )
 
     # MP4 fallback with its index at the front (faststart) and a poster image.
     mp4 = stored(video.mp4.name)
@@ -81,7 +96,8 @@ def test_clip_becomes_hls_that_ffprobe_reads_back(media_root):
 def test_keyframes_every_two_seconds_and_six_second_segments():
     video = video_process_now(make_video(seconds=4, width=640, height=360, audio=False))
     assert video.is_ready, video.error
-    rendition = video.renditions.get()
+    assert not video.renditions.filter(kind="audio").exists() and not video.has_audio_only  # nothing to listen to
+    rendition = video.renditions.get(height=360)
     assert rendition.codecs.startswith("avc1.") and "mp4a" not in rendition.codecs
     frames = ffprobe(
         stored(rendition.playlist.name),
@@ -100,20 +116,28 @@ def test_keyframes_every_two_seconds_and_six_second_segments():
 def test_no_upscaling_for_a_360p_source():
     video = video_process_now(make_video(seconds=2, width=640, height=360))
     assert video.is_ready, video.error
-    assert list(video.renditions.values_list("height", flat=True)) == [360]
+    assert list(video.renditions.filter(kind="video").values_list("height", flat=True)) == [240, 360]
 
 
 def test_small_source_still_gets_one_rendition_at_its_own_size():
     video = video_process_now(make_video(seconds=2, width=320, height=240))
     assert video.is_ready, video.error
-    assert list(video.renditions.values_list("width", "height")) == [(320, 240)]
+    assert list(video.renditions.filter(kind="video").values_list("width", "height")) == [(320, 240)]
 
 
 def test_ladder_for_portrait_and_odd_sizes():
     portrait = pipeline.ProbeInfo(duration=5, width=1080, height=1920, fps=30, has_audio=True)
-    assert [(v.width, v.height) for v in pipeline.ladder_for(portrait)] == [(360, 640), (540, 960), (720, 1280)]
+    assert [(v.width, v.height, v.kind) for v in pipeline.ladder_for(portrait)] == [
+        (240, 426, "video"),
+        (360, 640, "video"),
+        (540, 960, "video"),
+        (720, 1280, "video"),
+        (0, 0, "audio"),
+    ]
     odd = pipeline.ProbeInfo(duration=5, width=854, height=481, fps=25, has_audio=False)
-    assert [(v.width, v.height) for v in pipeline.ladder_for(odd)] == [(638, 360)]
+    assert [(v.width, v.height) for v in pipeline.ladder_for(odd)] == [(426, 240), (638, 360)]
+    sound = pipeline.ProbeInfo(duration=5, width=0, height=0, fps=0, has_audio=True, has_video=False)
+    assert [(v.dirname, v.rung.audio_bitrate) for v in pipeline.ladder_for(sound)] == [("audio", 64_000)]
 
 
 def _assert_failed_with_original_kept(video: Video, reason_part: str) -> None:
@@ -136,13 +160,13 @@ def test_truncated_file_without_index_fails_as_unreadable(tmp_path):
     truncated = tmp_path / "cut.mp4"
     truncated.write_bytes(b"\x00\x00\x00\x18ftypisom" + b"\x00" * 5000)
     video = video_process_now(make_video(source=truncated))
-    _assert_failed_with_original_kept(video, "无法读取视频文件")
+    _assert_failed_with_original_kept(video, "无法读取文件：文件不完整")
 
 
 @pytest.mark.parametrize(
     ("content", "reason"),
     [
-        (b"just some plain text, not a video\n" * 100, "无法读取视频文件"),
+        (b"just some plain text, not a video\n" * 100, "无法读取文件"),
         # ffprobe takes this UTF-8 text for raw AMR audio: still no picture.
         ("这不是视频，只是一段文字。\n".encode() * 200, "没有视频画面"),
     ],
@@ -181,15 +205,90 @@ def test_still_image_is_not_a_video(tmp_path):
     _assert_failed_with_original_kept(video, "不是视频")
 
 
-def test_audio_only_file_fails_as_having_no_video_stream(tmp_path):
-    audio = tmp_path / "tone.m4a"
+def _make_audio(path: Path, codec_args: list[str], seconds: float = 7) -> Path:
+    """Speech-like test audio: a tone whose loudness rises and falls (so the poster has a shape)."""
     subprocess.run(
-        ["ffmpeg", "-nostdin", "-loglevel", "error", "-f", "lavfi", "-i", "sine=duration=1", "-c:a", "aac", str(audio)],
+        ["ffmpeg", "-nostdin", "-loglevel", "error", "-f", "lavfi", "-i",
+         f"sine=frequency=220:sample_rate=44100:duration={seconds},volume='0.2+0.8*abs(sin(t))':eval=frame",
+         *codec_args, str(path)],
         check=True,
         timeout=60,
+    )  # fmt: skip
+    return path
+
+
+@pytest.mark.parametrize(
+    ("name", "codec_args"),
+    [("talk.m4a", ["-c:a", "aac", "-b:a", "96k"]), ("talk.mp3", ["-c:a", "libmp3lame"]), ("talk.wav", [])],
+)
+def test_audio_upload_becomes_an_audio_lesson_with_a_generated_poster(tmp_path, name, codec_args):
+    source = _make_audio(tmp_path / name, codec_args)
+    video = video_process_now(make_video(source=source))
+
+    assert video.status == Video.Status.READY, video.error
+    assert video.kind == Video.Kind.AUDIO and video.is_audio
+    assert abs(video.duration - 7) <= 0.5 and video.width is None and video.height is None
+    assert [(r.kind, r.codecs) for r in video.renditions.all()] == [("audio", "mp4a.40.2")]
+    assert video.has_audio_only and video.audio_url == video.renditions.get().playlist_url
+    master = stored(video.master_playlist.name).read_text()
+    assert 'CODECS="mp4a.40.2"' in master and "RESOLUTION" not in master
+    info = ffprobe(stored(video.master_playlist.name), "-show_format", "-show_streams")
+    assert [s["codec_type"] for s in info["streams"]] == ["audio"]
+    assert abs(float(info["format"]["duration"]) - 7) <= 0.5
+    # Fallback for players without HLS: AAC in an .m4a with its index first.
+    assert video.mp4.name.endswith("fallback.m4a")
+    fallback = ffprobe(stored(video.mp4.name), "-show_streams")["streams"]
+    assert [(s["codec_type"], s["codec_name"]) for s in fallback] == [("audio", "aac")]
+    # The generated poster: a 1280x720 JPEG of the waveform, not a blank picture.
+    poster = ffprobe(stored(video.poster.name), "-show_streams")["streams"][0]
+    assert (poster["codec_name"], poster["width"], poster["height"]) == ("mjpeg", 1280, 720)
+    stats = subprocess.run(
+        ["ffmpeg", "-nostdin", "-loglevel", "error", "-i", str(stored(video.poster.name)),
+         "-vf", "signalstats,metadata=print:key=lavfi.signalstats.VMAX", "-f", "null", "-"],
+        capture_output=True, text=True, timeout=60, check=True,
+    )  # fmt: skip
+    assert "VMAX" in stats.stderr  # the red waveform lifts V well above the cream background
+    assert int(stats.stderr.rsplit("VMAX=", 1)[1].split()[0]) > 170
+
+
+def _damaged_copy(source: Path, target: Path) -> Path:
+    """Overwrite bytes spread over the middle third of a clip (its container index stays intact),
+    as a failed disk or a broken transfer would."""
+    data = bytearray(source.read_bytes())
+    begin, end = len(data) // 3, 2 * len(data) // 3
+    for offset in range(begin, end, 251):
+        data[offset] ^= 0x5A
+    target.write_bytes(bytes(data))
+    return target
+
+
+def test_corrupted_input_is_flagged_with_the_decode_error_count_not_published(tmp_path):
+    clean = clip_path(seconds=6, width=640, height=360)
+    damaged = _damaged_copy(clean, tmp_path / "damaged.mp4")
+    assert pipeline.probe(damaged).duration > 5  # it still probes fine: only decoding shows the damage
+
+    video = video_process_now(make_video(source=damaged))
+
+    _assert_failed_with_original_kept(video, "解码错误")
+    count = int(re.search(r"报告 (\d+) 处解码错误", video.error).group(1))
+    assert count > 0
+    assert "/" not in video.error and "tmp" not in video.error  # no server paths in the reason
+    assert not video.renditions.exists() and not video.master_playlist
+    # The clean original of the same clip goes through.
+    assert video_process_now(make_video(source=clean)).is_ready
+
+
+def test_failure_reasons_are_chinese_and_carry_no_server_paths(tmp_path):
+    cut = tmp_path / "cut.mp4"
+    cut.write_bytes(b"\x00\x00\x00\x18ftypisom" + b"\x00" * 5000)
+    video = video_process_now(make_video(source=cut))
+    assert video.status == Video.Status.FAILED
+    assert "/" not in video.error and "moov" not in video.error and "originals" not in video.error
+    assert re.search(r"[\u4e00-\u9fff]", video.error)
+    assert pipeline.explain_ffmpeg_error("/srv/lms/var/media/x.mp4: Invalid data found when processing input") == (
+        "文件数据无效：已损坏，或不是音视频文件。"
     )
-    video = video_process_now(make_video(source=audio))
-    _assert_failed_with_original_kept(video, "没有视频画面")
+    assert "/srv" not in pipeline.explain_ffmpeg_error("/srv/lms/var/media/x.mp4: something new")
 
 
 def test_retry_after_failure_processes_again(settings, django_capture_on_commit_callbacks):
@@ -204,7 +303,7 @@ def test_retry_after_failure_processes_again(settings, django_capture_on_commit_
     video.refresh_from_db()
     assert video.status == Video.Status.READY, video.error
     assert video.error == ""
-    assert video.renditions.count() == 1
+    assert video.renditions.count() == 3  # 240p, 360p, audio only
     assert video.attempts == 2
 
 
@@ -227,7 +326,7 @@ def test_rerun_is_idempotent_and_replaces_output(media_root, django_capture_on_c
     with django_capture_on_commit_callbacks(execute=True):
         video = video_process_now(video, force=True)
     assert video.is_ready and video.attempts == 2
-    assert video.renditions.count() == 2 == Rendition.objects.count()
+    assert video.renditions.count() == 4 == Rendition.objects.count()  # 240p, 360p, 540p, audio only
     assert video.output_dir != first_dir
     assert not (media_root / first_dir).exists()
     assert (media_root / video.output_dir / "master.m3u8").exists()
@@ -260,7 +359,7 @@ def test_task_is_idempotent(django_capture_on_commit_callbacks):
     video_process.delay(video.pk)
     video.refresh_from_db()
     assert video.is_ready and video.attempts == 1
-    assert video.renditions.count() == 1
+    assert video.renditions.count() == 3
     video_process.delay(987654)  # a deleted video: nothing to do, no error
 
 
@@ -273,7 +372,7 @@ def test_object_storage_path_uploads_through_default_storage(settings, django_ca
 
     video = video_process_now(video)
     assert video.is_ready, video.error
-    rendition = video.renditions.get()
+    rendition = video.renditions.get(height=360)
     for name in (video.master_playlist.name, video.mp4.name, video.poster.name, rendition.playlist.name):
         assert default_storage.exists(name) and default_storage.size(name) > 0
     playlist = default_storage.open(rendition.playlist.name).read().decode()
@@ -316,4 +415,4 @@ def test_live_processing_is_not_claimed_twice_but_an_abandoned_one_is(settings, 
     # A redelivered message (takeover) claims a video left in processing right away.
     Video.objects.filter(pk=video.pk).update(status=Video.Status.PROCESSING, processing_started_at=timezone.now())
     assert video_process_now(video, takeover=True).is_ready
-    assert video.renditions.count() == 1
+    assert video.renditions.count() == 3
