@@ -6,6 +6,7 @@ urlpatterns = [
     path("", include("lms.members.api.urls")),
     path("", include("lms.notifications.api.urls")),
     path("", include("lms.training.api.urls")),
+    path("", include("lms.live.api.urls")),
     path("", include("lms.quotas.api.urls")),
     path("", include("lms.roster.api.urls")),
     path("", include("courses.api.urls")),

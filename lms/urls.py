@@ -16,6 +16,8 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("api/v1/", include("lms.api")),
     path("training/", include("lms.training.urls")),
+    path("live/rtmp/", include("lms.live.callback_urls")),
+    path("live/", include("lms.live.urls")),
     path("progress/", include("lms.quotas.urls")),
     path("roster/", include("lms.roster.urls")),
     path("notifications/", include("lms.notifications.urls")),

@@ -9,6 +9,7 @@ from importlib import import_module
 PANEL_MODULES = [
     "lms.quotas.panels",
     "lms.training.panels",
+    "lms.live.panels",
     "courses.panels",
     "teachers.panels",
     "search.panels",

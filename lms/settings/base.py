@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "lms.notifications",
     "lms.audit",
     "lms.training",
+    "lms.live",
     "lms.quotas",
     "lms.roster",
     "lms.portal",
@@ -318,3 +319,11 @@ CELERY_BEAT_SCHEDULE["videos-requeue-stale"] = {
     "task": "lms.portal.recovery.videos_requeue_stale_task",
     "schedule": 300.0,
 }
+
+# --- live classes (lms/live/; `manage.py live_nginx` writes and runs var/live/nginx.conf) ------
+LIVE_RTMP_PORT = env_int("LIVE_RTMP_PORT", 1935)  # encoders (OBS) push here
+LIVE_HTTP_PORT = env_int("LIVE_HTTP_PORT", 8090)  # signed HLS links are served here
+LIVE_RTMP_PUBLIC_URL = os.environ.get("LIVE_RTMP_PUBLIC_URL", "")  # e.g. rtmp://live.example.cn/live
+LIVE_HLS_BASE_URL = os.environ.get("LIVE_HLS_BASE_URL", "")  # edge/CDN base; default: this host's nginx
+LIVE_CALLBACK_BASE_URL = os.environ.get("LIVE_CALLBACK_BASE_URL", "http://127.0.0.1:8000")  # nginx → platform
+LIVE_CALLBACK_ALLOWED_IPS = os.environ.get("LIVE_CALLBACK_ALLOWED_IPS", "127.0.0.1,::1").split(",")
