@@ -12,13 +12,14 @@ from django.urls import reverse
 from django.utils import timezone
 
 from courses.credit import seconds_to_study_hours
+from lms import params
 from lms.accounts.scope import scope_for, scoped
 from lms.members.models import Member, MemberCategory
 from lms.organizations.models import PartyOrganization
 from lms.schools.models import PartySchool
 
 from . import selectors
-from .exports import pct, workbook_response
+from .exports import hours, pct, workbook_response
 from .models import QuotaRefresh, RuleKind, RuleStatus, Warning
 from .rules import year_rules
 
@@ -28,12 +29,7 @@ STATUS_LABELS = dict(RuleStatus.choices)
 
 
 def parse_year(request) -> int:
-    today = timezone.localdate()
-    try:
-        year = int(request.GET.get("year") or today.year)
-    except (TypeError, ValueError):
-        return today.year
-    return year if 2000 <= year <= today.year + 1 else today.year
+    return params.year(request.GET.get("year"))
 
 
 def parse_category(request) -> str | None:
@@ -105,10 +101,7 @@ def _drill(request):
     if level not in selectors.LEVELS:
         raise Http404("未知的层级")
     town = branch = None
-    try:
-        unit_id = int(request.GET.get("id") or 0)
-    except ValueError:
-        raise Http404("参数错误") from None
+    unit_id = params.object_id(request.GET.get("id"), name="id", label="单位 id", default=0)
     if level == "town":
         town = get_object_or_404(scoped(PartySchool.objects.filter(tier="town"), request.user), pk=unit_id)
     elif level == "branch":
@@ -220,8 +213,8 @@ def coverage_export(request):
         for s in selectors.coverage_members(user, year, branch_id, category):
             m = s.member
             rows.append(
-                [m.member_no, m.name, s.days_this_year, s.rotation_classes_this_year, float(s.inperson_hours)]
-                + [str(seconds_to_study_hours(s.study_seconds)), str(s.last_trained_on or "从未参训")]
+                [m.member_no, m.name, s.days_this_year, s.rotation_classes_this_year, hours(s.inperson_hours)]
+                + [hours(seconds_to_study_hours(s.study_seconds)), s.last_trained_on or "从未参训"]
                 + [STATUS_LABELS.get(getattr(s, f), "不适用") for f in selectors.STATUS_FIELDS.values()]
                 + ["是" if s.all_met else "否"]
             )
@@ -284,7 +277,7 @@ def warnings(request):
                 w.detail,
                 str(w.town or ""),
                 str(w.branch or ""),
-                w.updated_at.strftime("%Y-%m-%d %H:%M"),
+                timezone.localtime(w.updated_at),
             ]
             for w in qs[:20000]
         ]

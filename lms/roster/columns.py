@@ -5,6 +5,7 @@ share this one table, which is what makes export → import a round trip."""
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 
 
@@ -46,7 +47,7 @@ _NOISE = re.compile(r"[\s*＊:：（）()\[\]【】]")
 
 def normalize_header(value) -> str:
     """'* 手机号码：' → '手机号码' so that decorations in department sheets do not matter."""
-    return _NOISE.sub("", str(value or "")).strip()
+    return _NOISE.sub("", unicodedata.normalize("NFKC", str(value or ""))).strip()
 
 
 def _lookup(kind: str) -> dict[str, str]:

@@ -7,9 +7,12 @@ import csv
 import io
 from collections.abc import Iterator
 
+from openpyxl import Workbook
+
 from lms.accounts.scope import scoped
 from lms.members.models import Member
 from lms.organizations.models import PartyOrganization
+from lms.spreadsheets import csv_row, xlsx_row
 
 from . import values as v
 from .columns import columns_for
@@ -84,20 +87,13 @@ def export_headers(kind: str) -> list[str]:
 
 def export_xlsx(kind: str, user, fh) -> None:
     """Stream into `fh` with openpyxl's write-only mode. Member numbers and phones are written
-    as strings (text cells keep leading zeros); dates as date cells shown as yyyy-mm-dd."""
-    from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
-
+    as strings (text cells keep leading zeros); dates as date cells shown as yyyy-mm-dd;
+    every cell through lms.spreadsheets (formula-like text stays text)."""
     wb = Workbook(write_only=True)
     ws = wb.create_sheet("党员" if kind == "members" else "党组织")
-    ws.append(export_headers(kind))
-    date_index = export_headers(kind).index("入党日期") if kind == "members" else -1
+    ws.append(xlsx_row(ws, export_headers(kind)))
     for row in export_rows(kind, user):
-        if date_index >= 0:
-            cell = WriteOnlyCell(ws, value=row[date_index])
-            cell.number_format = "yyyy-mm-dd"
-            row[date_index] = cell
-        ws.append(row)
+        ws.append(xlsx_row(ws, row))
     wb.save(fh)
 
 
@@ -106,9 +102,9 @@ def export_csv_chunks(kind: str, user) -> Iterator[str]:
     buf = io.StringIO()
     writer = csv.writer(buf)
     buf.write("\ufeff")
-    writer.writerow(export_headers(kind))
+    writer.writerow(csv_row(export_headers(kind)))
     for n, row in enumerate(export_rows(kind, user), start=1):
-        writer.writerow([value.isoformat() if hasattr(value, "isoformat") else value for value in row])
+        writer.writerow(csv_row(row))
         if n % 1000 == 0:
             yield buf.getvalue()
             buf.seek(0)

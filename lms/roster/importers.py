@@ -121,7 +121,7 @@ class MemberImport(_Base):
             self.branch_names[pk] = name
             if code:
                 self.branch_by_code[code] = pk
-            self.branch_by_name[name].append(pk)
+            self.branch_by_name[v.norm(name)].append(pk)
         self.seen_nos: dict[str, int] = {}
         self.seen_logins: dict[str, int] = {}
         self.touched_branches: set[int] = set()
@@ -176,7 +176,7 @@ class MemberImport(_Base):
             if pk is None:
                 data["branch_code_unknown"] = code
                 return
-            if name and self.branch_names[pk] != name:
+            if name and not v.same_text(self.branch_names[pk], name):
                 errors.append(
                     RowError(
                         row_no,
@@ -323,7 +323,8 @@ class MemberImport(_Base):
             }
         )
         final = dict(base)
-        final.update(name=r["name"], branch_id=r["branch_id"], join_date=r["join_date"])
+        name = old["name"] if old and v.same_text(old["name"], r["name"]) else r["name"]
+        final.update(name=name, branch_id=r["branch_id"], join_date=r["join_date"])
         for key in ("gender", "phone"):
             if key in r:
                 final[key] = r[key]
@@ -434,7 +435,7 @@ class OrganizationImport(_Base):
             self.by_path[o["path"]] = o
         if o.get("code"):
             self.by_code[o["code"]] = o
-        self.by_name[o["name"]].append(o)
+        self.by_name[v.norm(o["name"])].append(o)
 
     def _town_allowed(self, town_id: int) -> bool:
         return self.scope.is_all or town_id in self.scope.town_ids
@@ -553,7 +554,7 @@ class OrganizationImport(_Base):
                 msg = f"上级组织编码“{code}”不在您的管辖范围内" if outside else f"上级组织编码“{code}”不存在"
                 errors.append(RowError(row_no, self.header("parent_code"), msg))
                 return False
-            if name and o["name"] != name:
+            if name and not v.same_text(o["name"], name):
                 errors.append(
                     RowError(row_no, self.header("parent"), f"上级组织“{name}”与编码“{code}”（{o['name']}）不一致")
                 )
@@ -575,6 +576,8 @@ class OrganizationImport(_Base):
     def _plan(self, row: dict) -> None:
         existing = row["existing"]
         if existing is not None:
+            if v.same_text(existing["name"], row["name"]):
+                row["name"] = existing["name"]  # keep the stored spelling (e.g. full-width brackets)
             same = all(existing[f] == row[f] for f in ("name", "kind", "sector", "town_id")) and (
                 (existing["code"] or None) == (row["code"] or None)
             )

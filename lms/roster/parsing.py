@@ -17,6 +17,7 @@ from pathlib import Path
 
 from openpyxl.utils import column_index_from_string
 
+from . import limits
 from .columns import recognized_count
 
 HEADER_SCAN_ROWS = 10  # department sheets often put a title row or two above the header
@@ -151,16 +152,29 @@ def _sheet_rows(ws) -> Iterator[tuple[int, list]]:
     epoch = wb.epoch
     source = ws._get_source()
     counter = 0
+    cells = 0
     try:
         for _event, row in iterparse(source):
+            if row.tag == _CELL:
+                # Counted as each cell ends: a bomb row is refused before it is built whole.
+                cells += 1
+                if cells > limits.MAX_COLUMNS:
+                    raise FileUnreadable(limits.too_many_columns())
+                continue
             if row.tag != _ROW:
                 continue
+            cells = 0
             counter = int(row.get("r") or counter + 1)
             values: list = []
             for cell in row.iter(_CELL):
                 ref = cell.get("r")
                 if ref:
-                    index = column_index_from_string(_LETTERS.match(ref)[0]) - 1
+                    letters = _LETTERS.match(ref)
+                    if letters is None or len(letters[0]) > 3:
+                        raise FileUnreadable("Excel 文件中的单元格位置无法识别，请确认是有效的 .xlsx 文件")
+                    index = column_index_from_string(letters[0]) - 1
+                    if index >= limits.MAX_COLUMNS:
+                        raise FileUnreadable(limits.too_many_columns())
                     if index > len(values):
                         values.extend([None] * (index - len(values)))
                 kind = cell.get("t", "n")
@@ -184,6 +198,8 @@ def _sheet_rows(ws) -> Iterator[tuple[int, list]]:
                             value = bool(int(value))
                         elif kind == "d":
                             value = from_ISO8601(value)
+                if isinstance(value, str) and len(value) > 32767:
+                    raise FileUnreadable(limits.text_too_long())
                 values.append(value)
             row.clear()
             yield counter, values
@@ -196,6 +212,10 @@ def _open_xlsx(path: Path, kind: str):
     from openpyxl import load_workbook
     from openpyxl.worksheet._read_only import ReadOnlyWorksheet
 
+    try:
+        limits.xlsx_archive_check(path)
+    except limits.ArchiveRefused as exc:
+        raise FileUnreadable(str(exc)) from exc
     try:
         with _size_lock:
             original = ReadOnlyWorksheet._get_size

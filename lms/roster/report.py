@@ -6,8 +6,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell import Cell, WriteOnlyCell
 from openpyxl.styles import Font, PatternFill
+
+from lms.spreadsheets import xlsx_cell, xlsx_row
 
 from .importers import RowError
 
@@ -26,7 +28,7 @@ class ErrorReport:
         if self.wb is None:
             self.wb = Workbook(write_only=True)
             self.ws = self.wb.create_sheet("错误报告")
-            self.ws.append(["原行号", *self.headers, "错误说明"])
+            self.ws.append(xlsx_row(self.ws, ["原行号", *self.headers, "错误说明"]))
         return self.ws
 
     def add(self, chunk: list[tuple[int, list]], errors: list[RowError]) -> None:
@@ -41,14 +43,16 @@ class ErrorReport:
             bad_columns = {e.column for e in row_errors}
             cells = [row_no]
             for header, value in zip(self.headers, values, strict=False):
-                cell = WriteOnlyCell(self.ws, value=value)
+                cell = xlsx_cell(self.ws, value)
                 if header in bad_columns:
+                    if not isinstance(cell, Cell):
+                        cell = WriteOnlyCell(self.ws, value=cell)
                     cell.fill = BAD_FILL
                     cell.font = BAD_FONT
                 cells.append(cell)
             cells += [None] * (len(self.headers) + 1 - len(cells))
             cells.append("；".join(f"{e.column}：{e.message}" if e.column else e.message for e in row_errors))
-            self.ws.append(cells)
+            self.ws.append(xlsx_row(self.ws, cells))
             self.rows += 1
 
     def close(self) -> None:

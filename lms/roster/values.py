@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import unicodedata
 
 from lms.members.models import MemberCategory
+from lms.spreadsheets import strip_neutralising
 
 
 class BadValue(ValueError):
@@ -14,7 +16,9 @@ class BadValue(ValueError):
 
 
 def text(value) -> str:
-    """Cell → trimmed text; Excel's 13800138000.0 → '13800138000'."""
+    """Cell → trimmed, NFKC-normalised text: Excel's 13800138000.0 → '13800138000', full-width
+    letters and digits typed with a Chinese input method → ASCII ('１３８' → '138'), and a
+    leading apostrophe that neutralised a formula-like cell on export dropped again."""
     if value is None:
         return ""
     if isinstance(value, float) and value.is_integer():
@@ -23,7 +27,27 @@ def text(value) -> str:
         value = value.date()
     if isinstance(value, dt.date):
         return value.isoformat()
-    return str(value).strip()
+    return strip_neutralising(nfkc(str(value)).strip())
+
+
+# Full-width punctuation is how Chinese text is written; NFKC would turn it into ASCII.
+CJK_PUNCTUATION = frozenset("（）［］｛｝，：；！？、。“”‘’《》【】")
+
+
+def nfkc(value: str) -> str:
+    """NFKC (full-width letters, digits and spaces → ASCII), keeping CJK punctuation as typed."""
+    if unicodedata.is_normalized("NFKC", value):
+        return value
+    return "".join(ch if ch in CJK_PUNCTUATION else unicodedata.normalize("NFKC", ch) for ch in value)
+
+
+def same_text(a: str | None, b: str | None) -> bool:
+    """Stored names (possibly with full-width brackets) and file cells compare normalised."""
+    return norm(a) == norm(b)
+
+
+def norm(value: str | None) -> str:
+    return unicodedata.normalize("NFKC", value or "").strip()
 
 
 def required_text(value, *, label: str, max_length: int) -> str:
