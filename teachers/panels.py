@@ -18,6 +18,8 @@ def nav_items(request) -> list[tuple[str, str]]:
     items = []
     if scope.is_staff_scope or scope.member_id:
         items.append(("师资库", reverse("teachers:list")))
+    if scope.member_id:
+        items.append(("授课评价", reverse("teachers:my-evaluations")))
     if scope.teacher_id:
         items.append(("我的授课", reverse("teachers:my-schedule")))
     if scope.can_manage_pool:

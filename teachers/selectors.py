@@ -171,14 +171,22 @@ class SessionFeedback:
 
 def teacher_feedback(teacher: Teacher, *, now: dt.datetime | None = None) -> list[SessionFeedback]:
     """Anonymous per-session aggregates of a teacher's ended sessions, newest first. Scores and
-    comments appear only for sessions with at least the minimum number of responses."""
+    comments appear only for sessions with at least the minimum number of responses.
+
+    Everything counts only the evaluations bound to this teacher (``Evaluation.teacher``, the
+    teacher who taught when the member evaluated): the threshold counts exactly the scores that
+    are shown, whatever staff change on the session afterwards."""
     now = now or timezone.now()
     minimum = conf.feedback_min_responses()
     dims = dimensions_active()
+    mine = Q(evaluations__teacher=teacher)
     sessions = list(
-        ClassSession.objects.filter(teacher=teacher, ends_at__lte=now)
+        ClassSession.objects.filter(
+            Q(teacher=teacher) | Q(id__in=Evaluation.objects.filter(teacher=teacher).values("session_id"))
+        )
+        .filter(ends_at__lte=now)
         .select_related("training_class__school", "teaching_point")
-        .annotate(responses=Count("evaluations"))
+        .annotate(responses=Count("evaluations", filter=mine))
         .order_by("-starts_at")
     )
     shown_ids = [s.pk for s in sessions if s.responses >= minimum]

@@ -248,9 +248,11 @@ def evaluation_submit(
                 )
         except IntegrityError:  # a concurrent first submission won; edit it instead
             evaluation = Evaluation.objects.select_for_update().get(member=member, session=session)
-    if evaluation.comment != comment or evaluation.mean_score != mean or evaluation.teacher_id != session.teacher_id:
-        evaluation.comment, evaluation.mean_score, evaluation.teacher_id = comment, mean, session.teacher_id
-        evaluation.save(update_fields=["comment", "mean_score", "teacher", "updated_at"])
+    # An edit keeps the evaluation bound to the teacher it was first given to (anonymity
+    # thresholds count per teacher; see teachers.selectors.teacher_feedback).
+    if evaluation.comment != comment or evaluation.mean_score != mean:
+        evaluation.comment, evaluation.mean_score = comment, mean
+        evaluation.save(update_fields=["comment", "mean_score", "updated_at"])
     existing = {s.dimension_id: s for s in evaluation.scores.all()}
     EvaluationScore.objects.filter(evaluation=evaluation).exclude(dimension_id__in=cleaned).delete()
     changed = []

@@ -82,3 +82,25 @@ class TeachingPoint(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class Room(models.Model):
+    """教室/场地: a room of a party school (报告厅, 多功能教室…). Sessions book rooms like they
+    book teachers, so two classes cannot be put into the same room at the same time."""
+
+    name = models.CharField("名称", max_length=100)
+    school = models.ForeignKey(PartySchool, on_delete=models.PROTECT, related_name="rooms", verbose_name="所属党校")
+    capacity = models.PositiveIntegerField("可容纳人数", default=60)
+    address = models.CharField("位置", max_length=200, blank=True)
+    is_active = models.BooleanField("启用", default=True)
+
+    scope_paths = {"school": "school", "town": "school"}
+
+    class Meta:
+        verbose_name = "教室"
+        verbose_name_plural = "教室"
+        ordering = ["school", "name"]
+        constraints = [models.UniqueConstraint(fields=["school", "name"], name="room_unique_name")]
+
+    def __str__(self) -> str:
+        return f"{self.school.name}·{self.name}"

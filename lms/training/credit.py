@@ -8,6 +8,12 @@ The credited row keeps the tier of the school that ran the class and the class's
 flag, so quotas can count "days at a town school or higher" and "rotation classes" with a
 filter; ``hours`` is the attended time in hours.
 
+Nothing is credited before it happened: a class day is credited only once every session of
+that day has ended (no provisional rows — quotas can count every row as final). Until then the
+member's pages show the day as "待认定" (pending). Sign-in and roll call recompute at once
+when the day is already over; `credited_days_settle` (Celery beat, every few minutes) credits
+the days that ended since.
+
 `credited_days_recompute` is idempotent: it derives the wanted rows for a class (optionally
 only some members) from attendance and inserts, updates or deletes to match.
 """
@@ -48,15 +54,34 @@ def session_day(session: ClassSession) -> dt.date:
     return timezone.localtime(session.starts_at).date()
 
 
+def day_ends(sessions: Iterable[ClassSession]) -> dict[dt.date, dt.datetime]:
+    """Local class day → when its last session ends."""
+    ends: dict[dt.date, dt.datetime] = {}
+    for s in sessions:
+        day = session_day(s)
+        if day not in ends or s.ends_at > ends[day]:
+            ends[day] = s.ends_at
+    return ends
+
+
 def credited_days_for(
-    sessions: Iterable[ClassSession], present: Iterable[tuple[int, int]], share: float | None = None
+    sessions: Iterable[ClassSession],
+    present: Iterable[tuple[int, int]],
+    share: float | None = None,
+    now: dt.datetime | None = None,
 ) -> dict[tuple[int, dt.date], int]:
     """(member_id, day) → attended seconds for the days the rule credits, given the class's
-    sessions and (member_id, session_id) pairs of presence. Pure: the demo reuses it."""
+    sessions and (member_id, session_id) pairs of presence. Days whose last session has not
+    ended by ``now`` are never credited. Pure apart from the clock: the demo reuses it."""
+    now = now or timezone.now()
+    sessions = list(sessions)
+    over = {day for day, end in day_ends(sessions).items() if end <= now}
     session_day_len: dict[int, tuple[dt.date, int]] = {}
     scheduled: dict[dt.date, int] = defaultdict(int)
     for s in sessions:
         day, length = session_day(s), s.duration_seconds
+        if day not in over:
+            continue
         session_day_len[s.pk] = (day, length)
         scheduled[day] += length
     attended: dict[tuple[int, dt.date], int] = defaultdict(int)
@@ -68,7 +93,9 @@ def credited_days_for(
 
 
 @transaction.atomic(savepoint=False)  # part of the caller's transaction when there is one
-def credited_days_recompute(training_class: TrainingClass, member_ids: Iterable[int] | None = None) -> int:
+def credited_days_recompute(
+    training_class: TrainingClass, member_ids: Iterable[int] | None = None, *, now: dt.datetime | None = None
+) -> int:
     """Bring CreditedDay rows of ``training_class`` (for ``member_ids`` or everyone) in line
     with attendance. Returns the number of credited rows after the run."""
     training_class = TrainingClass.objects.select_related("school").get(pk=training_class.pk)
@@ -79,7 +106,7 @@ def credited_days_recompute(training_class: TrainingClass, member_ids: Iterable[
         member_ids = list(member_ids)
         presence = presence.filter(member_id__in=member_ids)
         existing_qs = existing_qs.filter(member_id__in=member_ids)
-    wanted = credited_days_for(sessions, presence.values_list("member_id", "session_id"))
+    wanted = credited_days_for(sessions, presence.values_list("member_id", "session_id"), now=now)
     if training_class.status == TrainingClass.Status.CANCELLED:
         wanted = {}
     existing = {(c.member_id, c.day): c for c in existing_qs}
@@ -113,3 +140,27 @@ def credited_days_recompute(training_class: TrainingClass, member_ids: Iterable[
     touched = {key[0] for key in existing if key not in wanted} | {c.member_id for c in new + changed}
     quota_members_touch(member_ids=touched)
     return len(wanted)
+
+
+def credited_days_settle(*, now: dt.datetime | None = None, lookback: dt.timedelta = dt.timedelta(days=2)) -> int:
+    """Credit the class days that ended since the last run: every class (not cancelled) with a
+    session that ended within ``lookback`` is recomputed. Idempotent; returns classes settled."""
+    now = now or timezone.now()
+    class_ids = (
+        ClassSession.objects.filter(ends_at__lte=now, ends_at__gt=now - lookback)
+        .exclude(training_class__status=TrainingClass.Status.CANCELLED)
+        .values_list("training_class_id", flat=True)
+        .distinct()
+    )
+    settled = 0
+    for class_id in list(class_ids):
+        with transaction.atomic():
+            credited_days_recompute(TrainingClass(pk=class_id), now=now)
+        settled += 1
+    return settled
+
+
+def day_pending(training_class: TrainingClass, day: dt.date, now: dt.datetime | None = None) -> bool:
+    """True while a class day still has a session that has not ended (its credit is pending)."""
+    now = now or timezone.now()
+    return training_class.sessions.filter(starts_at__date=day, ends_at__gt=now).exists()

@@ -7,7 +7,8 @@ from lms.members.models import MemberCategory
 from lms.schools.models import PartySchool
 
 from .models import AnnualPlan, ClassSession, PlannedClass, TrainingClass
-from .rules import teaching_points_for_school
+from .rules import rooms_for_school, teaching_points_for_school
+from .selectors import duplicate_teacher_names, teacher_label
 from .services import roster_teachers_for
 
 DATETIME_WIDGET = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
@@ -67,17 +68,56 @@ class ClassForm(forms.ModelForm):
         return data
 
 
+class TeacherPickerWidget(forms.Select):
+    """A plain <select> (works without JavaScript) that training/teacher_picker.js turns into
+    a searchable list showing kind, unit, school, specialties and availability at the chosen
+    time, from ``picker_url`` (served from our own static files: no CDN)."""
+
+    template_name = "training/widgets/teacher_picker.html"
+
+    def __init__(self, *args, picker_url: str = "", **kwargs):
+        super().__init__(*args, **kwargs)
+        self.picker_url = picker_url
+
+    def get_context(self, name, value, attrs):
+        context = super().get_context(name, value, attrs)
+        context["widget"]["picker_url"] = self.picker_url
+        return context
+
+
+class TeacherChoiceField(forms.ModelChoiceField):
+    def __init__(self, *args, **kwargs):
+        self.duplicates: set[str] = set()
+        super().__init__(*args, **kwargs)
+
+    def label_from_instance(self, obj) -> str:
+        return teacher_label(obj, self.duplicates)
+
+
 class SessionForm(forms.ModelForm):
     class Meta:
         model = ClassSession
-        fields = ["kind", "title", "starts_at", "ends_at", "teaching_point", "room", "teacher"]
+        fields = ["kind", "title", "starts_at", "ends_at", "teaching_point", "venue", "room", "teacher"]
         widgets = {"starts_at": DATETIME_WIDGET, "ends_at": DATETIME_WIDGET}
+        field_classes = {"teacher": TeacherChoiceField}
 
     def __init__(self, *args, training_class: TrainingClass, **kwargs):
+        from django.urls import reverse
+
         super().__init__(*args, **kwargs)
         self.instance.training_class = training_class
         self.fields["teaching_point"].queryset = teaching_points_for_school(training_class.school)
-        self.fields["teacher"].queryset = roster_teachers_for(training_class.start_date.year)
+        self.fields["venue"].queryset = rooms_for_school(training_class.school)
+        teachers = roster_teachers_for(training_class.start_date.year).select_related("school")
+        field = self.fields["teacher"]
+        field.queryset = teachers
+        field.duplicates = duplicate_teacher_names(teachers)
+        field.widget = TeacherPickerWidget(
+            picker_url=reverse("training:teacher_picker", args=[training_class.pk])
+            + (f"?session={self.instance.pk}" if self.instance.pk else "")
+        )
+        field.widget.choices = field.choices
+        field.help_text = "可按姓名、类别、单位、所属党校或专长搜索；“领导讲课”只能选择领导干部类讲师。"
         self.fields["title"].help_text = "自选动作必填；其他项目可留空"
         for name in ("starts_at", "ends_at"):
             self.fields[name].input_formats = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S"]

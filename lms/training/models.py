@@ -153,7 +153,16 @@ class ClassSession(models.Model):
         related_name="sessions",
         verbose_name="基层教学点",
     )
-    room = models.CharField("教室/地点", max_length=120, blank=True)
+    venue = models.ForeignKey(
+        "schools.Room",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="sessions",
+        verbose_name="教室",
+        help_text="本党校的教室或场地；同一时段不能被两个课次占用。",
+    )
+    room = models.CharField("其他地点", max_length=120, blank=True, help_text="不在本党校教室时填写（如外出场馆）")
     teacher = models.ForeignKey(
         "teachers.Teacher",
         null=True,
@@ -172,6 +181,7 @@ class ClassSession(models.Model):
         indexes = [
             models.Index(fields=["teacher", "starts_at"]),
             models.Index(fields=["teaching_point", "starts_at"]),
+            models.Index(fields=["venue", "starts_at"]),
         ]
         constraints = [
             models.CheckConstraint(name="session_times_ordered", condition=models.Q(ends_at__gt=models.F("starts_at")))
@@ -192,7 +202,11 @@ class ClassSession(models.Model):
 
     @property
     def place_display(self) -> str:
-        return self.teaching_point.name if self.teaching_point_id else (self.room or self.training_class.place)
+        if self.teaching_point_id:
+            return self.teaching_point.name
+        if self.venue_id:
+            return self.venue.name
+        return self.room or self.training_class.place
 
 
 class Enrollment(models.Model):
@@ -230,6 +244,7 @@ class Attendance(models.Model):
         QR = "qr", "扫码签到"
         CODE = "code", "签到码"
         ROLL_CALL = "roll_call", "人工点名"
+        DAY = "day", "当日签到"
         IMPORT = "import", "导入"
 
     session = models.ForeignKey(ClassSession, on_delete=models.CASCADE, related_name="attendances", verbose_name="课次")

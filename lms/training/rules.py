@@ -1,7 +1,7 @@
 """Booking rules for sessions: who may be booked where, and no double bookings.
 
-A teacher or a teaching point cannot be in two overlapping sessions (of classes that are not
-cancelled). Overlap is half-open: a session ending at 10:00 and one starting at 10:00 do not
+A teacher, a teaching point or a school's room cannot be in two overlapping sessions (of
+classes that are not cancelled). Overlap is half-open: a session ending at 10:00 and one starting at 10:00 do not
 clash. A town branch school may hold sessions only at its own town's teaching points; the
 city/county school may use any teaching point."""
 
@@ -11,7 +11,7 @@ import datetime as dt
 
 from django.db.models import QuerySet
 
-from lms.schools.models import PartySchool, TeachingPoint
+from lms.schools.models import PartySchool, Room, TeachingPoint
 
 from .models import ClassSession, TrainingClass
 
@@ -36,6 +36,11 @@ def teacher_conflicts(teacher, starts_at: dt.datetime, ends_at: dt.datetime, exc
 def teaching_point_conflicts(point, starts_at: dt.datetime, ends_at: dt.datetime, exclude_session=None):
     point_id = getattr(point, "pk", point)
     return _overlapping(starts_at, ends_at, exclude_session).filter(teaching_point_id=point_id)
+
+
+def room_conflicts(room, starts_at: dt.datetime, ends_at: dt.datetime, exclude_session=None):
+    room_id = getattr(room, "pk", room)
+    return _overlapping(starts_at, ends_at, exclude_session).filter(venue_id=room_id)
 
 
 def _when(s: ClassSession) -> str:
@@ -64,6 +69,13 @@ def session_conflicts(session: ClassSession) -> dict[str, str]:
                 f"教学点{session.teaching_point}在该时段已被班次“{other.training_class}”预约"
                 f"（{other.display_title}，{_when(other)}），请另选时间或教学点。"
             )
+    if session.venue_id:
+        other = room_conflicts(session.venue_id, session.starts_at, session.ends_at, session).first()
+        if other:
+            errors["venue"] = (
+                f"教室“{session.venue.name}”在该时段已被班次“{other.training_class}”占用"
+                f"（{other.display_title}，{_when(other)}），请另选时间或教室。"
+            )
     return errors
 
 
@@ -77,3 +89,12 @@ def teaching_points_for_school(school: PartySchool) -> QuerySet[TeachingPoint]:
 
 def teaching_point_allowed(school: PartySchool, point: TeachingPoint) -> bool:
     return school.tier != PartySchool.Tier.TOWN or point.school_id == school.pk
+
+
+def rooms_for_school(school: PartySchool) -> QuerySet[Room]:
+    """Rooms a school may book: its own active rooms."""
+    return Room.objects.filter(is_active=True, school=school).select_related("school").order_by("name")
+
+
+def room_allowed(school: PartySchool, room: Room) -> bool:
+    return room.school_id == school.pk

@@ -8,9 +8,9 @@ scope; organization-department staff approve plans; members only sign themselves
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
 
-from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
 from django.utils import timezone
@@ -20,11 +20,11 @@ from lms.audit.services import audit_record
 from lms.members.models import Member
 from lms.schools.models import PartySchool
 
-from . import signin
-from .credit import credited_days_recompute
+from . import conf, signin
+from .credit import credited_days_recompute, session_day
 from .models import AnnualPlan, Attendance, ClassSession, Enrollment, PlannedClass, TrainingClass
-from .rules import session_conflicts, teaching_point_allowed
-from .template import check_template, template_sessions
+from .rules import room_allowed, session_conflicts, teaching_point_allowed
+from .template import check_template, teacher_kind_refusal, template_sessions
 
 NOT_YOUR_SCHOOL = "您无权管理该党校的班次或计划。"
 NOT_DEPARTMENT = "只有组织部工作人员可以审批该党校的教学计划。"
@@ -202,9 +202,7 @@ def class_create(
         planned_class=planned_class,
         created_by=user if getattr(user, "is_authenticated", False) else None,
     )
-    training_class.full_clean()
-    if training_class.end_date < training_class.start_date:
-        raise ValidationError({"end_date": "结束日期不能早于开始日期。"})
+    _class_rule_check(training_class)
     training_class.save()
     if from_template:
         ClassSession.objects.bulk_create(template_sessions(training_class))
@@ -218,13 +216,59 @@ def class_update(*, user, training_class: TrainingClass, **fields) -> TrainingCl
     unknown = set(fields) - set(CLASS_FIELDS)
     if unknown:
         raise ValidationError(f"不能修改的字段：{', '.join(sorted(unknown))}")
+    training_class = TrainingClass.objects.select_for_update().get(pk=training_class.pk)
     for name, value in fields.items():
         setattr(training_class, name, value)
-    training_class.full_clean()
-    if training_class.end_date < training_class.start_date:
-        raise ValidationError({"end_date": "结束日期不能早于开始日期。"})
+    _class_rule_check(training_class)
     training_class.save(update_fields=list(fields) or None)
     return training_class
+
+
+def class_rule_errors(training_class: TrainingClass) -> dict[str, str]:
+    """Dates, length and capacity of a class: end not before start, at most
+    ``TRAINING_CLASS_MAX_DAYS`` days, capacity between the enrolled count and
+    ``TRAINING_CLASS_MAX_CAPACITY``, saved sessions inside the dates. Shared by the
+    workspace, the API and the Wagtail admin (through class_create / class_update)."""
+    errors: dict[str, str] = {}
+    c = training_class
+    if c.start_date and c.end_date:
+        if c.end_date < c.start_date:
+            errors["end_date"] = "结束日期不能早于开始日期。"
+        elif (c.end_date - c.start_date).days + 1 > conf.class_max_days():
+            errors["end_date"] = f"班次最长{conf.class_max_days()}天，请拆分为多个班次。"
+    maximum = conf.class_max_capacity()
+    if c.capacity is not None:
+        if c.capacity < 1:
+            errors["capacity"] = "容量至少为1人。"
+        elif c.capacity > maximum:
+            errors["capacity"] = f"容量不能超过{maximum}人。"
+        elif c.pk:
+            enrolled = Enrollment.objects.filter(training_class_id=c.pk).count()
+            if c.capacity < enrolled:
+                errors["capacity"] = f"已有{enrolled}人报名，容量不能少于{enrolled}人（如需减少请先取消部分报名）。"
+    if c.pk and c.start_date and c.end_date and "end_date" not in errors:
+        outside = [
+            s
+            for s in ClassSession.objects.filter(training_class_id=c.pk).only("starts_at", "ends_at", "kind", "title")
+            if not (c.start_date <= session_day(s) and timezone.localtime(s.ends_at).date() <= c.end_date)
+        ]
+        if outside:
+            names = "、".join(f"{s.display_title}（{timezone.localtime(s.starts_at):%m-%d}）" for s in outside[:5])
+            errors["start_date"] = f"以下课次不在新的班次日期内，请先调整课次：{names}"
+    return errors
+
+
+def _class_rule_check(training_class: TrainingClass) -> None:
+    try:
+        training_class.full_clean()
+    except ValidationError as exc:
+        errors = exc.message_dict
+    else:
+        errors = {}
+    for name, message in class_rule_errors(training_class).items():
+        errors.setdefault(name, [message])
+    if errors:
+        raise ValidationError(errors)
 
 
 @transaction.atomic
@@ -265,33 +309,78 @@ def class_cancel(*, user, training_class: TrainingClass) -> TrainingClass:
 
 
 def _lock_bookables(session: ClassSession) -> None:
-    """Serialize bookings of the same teacher / teaching point so two staff users cannot both
-    pass the conflict check at once (row locks on PostgreSQL; SQLite serializes writers)."""
-    from lms.schools.models import TeachingPoint
+    """Serialize bookings of the same teacher / teaching point / room so two staff users cannot
+    both pass the conflict check at once (row locks on PostgreSQL; SQLite serializes writers)."""
+    from lms.schools.models import Room, TeachingPoint
     from teachers.models import Teacher
 
     if session.teacher_id:
         list(Teacher.objects.select_for_update().filter(pk=session.teacher_id))
     if session.teaching_point_id:
         list(TeachingPoint.objects.select_for_update().filter(pk=session.teaching_point_id))
+    if session.venue_id:
+        list(Room.objects.select_for_update().filter(pk=session.venue_id))
+
+
+def _fmt(value: dt.datetime) -> str:
+    return f"{timezone.localtime(value):%Y-%m-%d %H:%M}"
 
 
 def session_rule_errors(session: ClassSession, school: PartySchool) -> dict[str, str]:
     """Place, teacher and time rules of a session (without double bookings); shared by the
-    workspace, the API and the Wagtail admin form."""
+    workspace, the API and the Wagtail admin form.
+
+    Times: inside the class's dates, end after start, at most ``TRAINING_SESSION_MAX_HOURS``.
+    Place: a town school books its own town's teaching points and its own rooms. Teacher: on
+    the year's roster, of the kind the item requires (领导讲课 → 领导干部). Records stay true:
+    a session with attendance keeps its times, one with evaluations keeps its teacher."""
     errors: dict[str, str] = {}
     if session.kind == ClassSession.Kind.OPTIONAL and not (session.title or "").strip():
         errors["title"] = "自选动作请填写名称。"
-    if session.starts_at and session.ends_at and session.ends_at <= session.starts_at:
-        errors["ends_at"] = "结束时间必须晚于开始时间。"
+    if session.starts_at and session.ends_at:
+        if session.ends_at <= session.starts_at:
+            errors["ends_at"] = "结束时间必须晚于开始时间。"
+        elif (session.ends_at - session.starts_at) > dt.timedelta(hours=conf.session_max_hours()):
+            errors["ends_at"] = f"单个课次最长{conf.session_max_hours():g}小时，请拆分为多个课次。"
+        c = session.training_class
+        first, last = session_day(session), timezone.localtime(session.ends_at).date()
+        if c.start_date and c.end_date and not (c.start_date <= first and last <= c.end_date):
+            errors["starts_at"] = (
+                f"课次时间须在班次日期内（{c.start_date:%Y-%m-%d} 至 {c.end_date:%Y-%m-%d}），"
+                f"当前为 {_fmt(session.starts_at)}–{_fmt(session.ends_at)}。"
+            )
     if session.kind == ClassSession.Kind.TEACHING_POINT and not session.teaching_point_id:
         errors["teaching_point"] = "现场教学请选择基层教学点。"
     if session.teaching_point_id and not teaching_point_allowed(school, session.teaching_point):
         errors["teaching_point"] = "镇街党校只能选择本镇街的基层教学点。"
+    if session.venue_id and not room_allowed(school, session.venue):
+        errors["venue"] = "只能选择本党校的教室。"
     if session.teacher_id and session.starts_at:
         year = timezone.localtime(session.starts_at).year
         if not roster_teachers_for(year).filter(pk=session.teacher_id).exists():
             errors["teacher"] = f"该讲师不在{year}年度师资库名单中，不能安排授课。"
+        else:
+            refusal = teacher_kind_refusal(session.kind, session.teacher)
+            if refusal:
+                errors["teacher"] = refusal
+    if session.pk:
+        errors.update(_history_errors(session))
+    return errors
+
+
+def _history_errors(session: ClassSession) -> dict[str, str]:
+    """What a session that already happened may no longer change."""
+    from teachers.models import Evaluation
+
+    errors: dict[str, str] = {}
+    before = ClassSession.objects.filter(pk=session.pk).values("teacher_id", "starts_at", "ends_at").first()
+    if before is None:
+        return errors
+    if before["teacher_id"] != session.teacher_id and Evaluation.objects.filter(session_id=session.pk).exists():
+        errors["teacher"] = "该课次已有学员评价，不能更换讲师（评价须对应实际授课的讲师）。"
+    moved = (before["starts_at"], before["ends_at"]) != (session.starts_at, session.ends_at)
+    if moved and Attendance.objects.filter(session_id=session.pk).exists():
+        errors["starts_at"] = "该课次已有签到或点名记录，不能修改时间。"
     return errors
 
 
@@ -301,6 +390,7 @@ def session_save(*, user, session: ClassSession) -> ClassSession:
     class's stored 5+1+N result is refreshed."""
     training_class = TrainingClass.objects.select_related("school").get(pk=session.training_class_id)
     school_manage_check(user, training_class.school)
+    session.training_class = training_class
     errors = session_rule_errors(session, training_class.school)
     if errors:
         raise ValidationError(errors)
@@ -377,6 +467,12 @@ def enrollment_remove(*, user, enrollment: Enrollment) -> None:
 
 
 # --- sign-in and roll call -------------------------------------------------------------------
+#
+# One sign-in per class day: a scan (QR or code) of any session of the day marks the member
+# present at every session of that class day whose sign-in window is open now, and the later
+# sessions of the day are marked "当日签到" when they start (attendance_day_carry, run by Celery
+# beat and by the roll-call page). Nothing is recorded for a session before its window opens,
+# and staff can still mark a member absent at any session by roll call.
 
 NOT_MEMBER = "只有党员账号可以签到。"
 NOT_ENROLLED = "您未报名该班次，无法签到。如有疑问请联系主办党校。"
@@ -384,6 +480,9 @@ NOT_PUBLISHED = "该班次尚未发布或已取消，无法签到。"
 TOO_EARLY = "签到尚未开始：本课次 {start} 开始，开课前 {before} 分钟开放签到。"
 TOO_LATE = "签到已结束：本课次于 {end} 结束，签到截止于结束后 {after} 分钟。"
 NO_SESSION = "签到码不正确或已过期，或您当前没有正在进行的课次。"
+ROLL_CALL_TOO_EARLY = "点名尚未开始：本课次 {start} 开始，开课前 {before} 分钟开放点名。"
+ROLL_CALL_NOT_PUBLISHED = "班次尚未发布或已取消，不能点名。"
+SCANNED = (Attendance.Source.QR, Attendance.Source.CODE)
 
 
 class SignInRefused(Exception):
@@ -395,9 +494,15 @@ class SignInRefused(Exception):
 
 
 def signin_window(session: ClassSession) -> tuple[dt.datetime, dt.datetime]:
-    before = int(getattr(settings, "TRAINING_SIGNIN_OPEN_BEFORE_MINUTES", 30))
-    after = int(getattr(settings, "TRAINING_SIGNIN_CLOSE_AFTER_MINUTES", 15))
-    return session.starts_at - dt.timedelta(minutes=before), session.ends_at + dt.timedelta(minutes=after)
+    return (
+        session.starts_at - dt.timedelta(minutes=conf.signin_open_before_minutes()),
+        session.ends_at + dt.timedelta(minutes=conf.signin_close_after_minutes()),
+    )
+
+
+def signin_open(session: ClassSession, now: dt.datetime) -> bool:
+    opens, closes = signin_window(session)
+    return opens <= now <= closes
 
 
 def signin_refusal(session: ClassSession, member_id: int, now: dt.datetime | None = None) -> str:
@@ -428,31 +533,82 @@ def _member_id(user) -> int:
     return member_id
 
 
+def day_sessions(session: ClassSession) -> list[ClassSession]:
+    """The sessions of ``session``'s class on the same local day, in time order."""
+    day = session_day(session)
+    tz = timezone.get_current_timezone()
+    start = dt.datetime.combine(day, dt.time.min, tzinfo=tz)
+    return [
+        s
+        for s in ClassSession.objects.filter(
+            training_class_id=session.training_class_id,
+            starts_at__gte=start,
+            starts_at__lt=start + dt.timedelta(days=1),
+        ).order_by("starts_at", "id")
+    ]
+
+
+@dataclass
+class SignIn:
+    """Result of a member's sign-in. Unpacks as ``(attendance, created)`` for older callers."""
+
+    attendance: Attendance  # the row of the scanned session
+    created: bool  # the scan newly marked the member present somewhere
+    sessions: list[ClassSession] = field(default_factory=list)  # the class day, in time order
+    present_ids: set[int] = field(default_factory=set)  # sessions of the day now marked present
+
+    def __iter__(self) -> Iterator:
+        return iter((self.attendance, self.created))
+
+    @property
+    def later(self) -> list[ClassSession]:
+        """Sessions of the day not yet started: marked present when they start."""
+        return [s for s in self.sessions if s.pk not in self.present_ids and s.starts_at > self.attendance.signed_at]
+
+
 _INSERT_PRESENT = (
     "INSERT INTO {table} (session_id, member_id, present, source, signed_at, recorded_by_id) "
-    "VALUES (%s, %s, %s, %s, %s, %s) ON CONFLICT (session_id, member_id) DO NOTHING RETURNING id"
+    "VALUES {values} ON CONFLICT (session_id, member_id) DO NOTHING RETURNING session_id, id"
 )
+
+
+def _insert_present(session_ids: list[int], member_id: int, source: str, now: dt.datetime, recorded_by_id) -> dict:
+    """One INSERT … ON CONFLICT DO NOTHING against the unique (session, member) constraint:
+    repeated or concurrent scans leave exactly one row per session. Returns {session id: new
+    row id} for the sessions that got a new row."""
+    values = ", ".join(["(%s, %s, %s, %s, %s, %s)"] * len(session_ids))
+    params: list = []
+    for sid in session_ids:
+        params += [sid, member_id, True, source, now, recorded_by_id]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _INSERT_PRESENT.format(table=connection.ops.quote_name(Attendance._meta.db_table), values=values), params
+        )
+        return {row[0]: row[1] for row in cursor.fetchall()}
 
 
 @transaction.atomic
 def attendance_mark_present(
-    *, session: ClassSession, member_id: int, source: str, recorded_by=None
+    *,
+    session: ClassSession,
+    member_id: int,
+    source: str,
+    recorded_by=None,
+    also: list[ClassSession] | None = None,
+    now: dt.datetime | None = None,
 ) -> tuple[Attendance, bool]:
-    """Idempotent presence: one INSERT … ON CONFLICT DO NOTHING against the unique
-    (session, member) constraint, so repeated or concurrent scans leave exactly one row and
-    only the first one reports ``created``. A row an earlier roll call marked absent is turned
-    present."""
-    now = timezone.now()
+    """Idempotent presence at ``session`` (and the sessions in ``also``). Only the first of
+    repeated or concurrent calls reports ``created``. A row an earlier roll call marked absent
+    is turned present. Credit is recomputed at once only when the day is already over (else
+    `credited_days_settle` credits it after the last session ends)."""
+    now = now or timezone.now()
     recorded_by_id = getattr(recorded_by, "pk", None)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            _INSERT_PRESENT.format(table=connection.ops.quote_name(Attendance._meta.db_table)),
-            [session.pk, member_id, True, source, now, recorded_by_id],
-        )
-        inserted = cursor.fetchone()
-    if inserted:
+    targets = [session.pk] + [s.pk for s in also or [] if s.pk != session.pk]
+    inserted = _insert_present(targets, member_id, source, now, recorded_by_id)
+    created = bool(inserted)
+    if session.pk in inserted:
         attendance = Attendance(
-            id=inserted[0],
+            id=inserted[session.pk],
             session=session,
             member_id=member_id,
             present=True,
@@ -460,22 +616,42 @@ def attendance_mark_present(
             signed_at=now,
             recorded_by_id=recorded_by_id,
         )
-        created = True
     else:
         attendance = Attendance.objects.select_for_update().get(session=session, member_id=member_id)
-        created = False
-        if not attendance.present:
-            attendance.present, attendance.source, attendance.recorded_by_id = True, source, recorded_by_id
-            attendance.save(update_fields=["present", "source", "recorded_by"])
+    absent = [t for t in targets if t not in inserted]
+    if absent:
+        turned = Attendance.objects.filter(session_id__in=absent, member_id=member_id, present=False).update(
+            present=True, source=source, recorded_by_id=recorded_by_id
+        )
+        if turned:
             created = True
-    if created:
-        credited_days_recompute(session.training_class, [member_id])
+            attendance.refresh_from_db()
+    if created and session.ends_at <= now:
+        credited_days_recompute(session.training_class, [member_id], now=now)
     return attendance, created
 
 
-def attendance_sign_in_token(*, user, token: str, session_id: int | None = None) -> tuple[Attendance, bool]:
-    """A member scanned the QR: check token, session window and enrolment, then mark present.
-    Returns (attendance, newly_marked); raises SignInRefused with the reason."""
+def _sign_in(session: ClassSession, member_id: int, source: str) -> SignIn:
+    now = timezone.now()
+    reason = signin_refusal(session, member_id, now)
+    if reason:
+        raise SignInRefused(reason)
+    sessions = day_sessions(session)
+    open_now = [s for s in sessions if s.pk != session.pk and signin_open(s, now)]
+    attendance, created = attendance_mark_present(
+        session=session, member_id=member_id, source=source, also=open_now, now=now
+    )
+    present_ids = set(
+        Attendance.objects.filter(
+            session_id__in=[s.pk for s in sessions], member_id=member_id, present=True
+        ).values_list("session_id", flat=True)
+    )
+    return SignIn(attendance=attendance, created=created, sessions=sessions, present_ids=present_ids)
+
+
+def attendance_sign_in_token(*, user, token: str, session_id: int | None = None) -> SignIn:
+    """A member scanned the QR: check token, session window and enrolment, then sign in for the
+    class day. Unpacks as (attendance, newly_marked); raises SignInRefused with the reason."""
     member_id = _member_id(user)
     result = signin.token_check(token, session_id)
     if not result.ok:
@@ -483,43 +659,112 @@ def attendance_sign_in_token(*, user, token: str, session_id: int | None = None)
     session = ClassSession.objects.select_related("training_class").filter(pk=result.session_id).first()
     if session is None:
         raise SignInRefused(signin.FORGED)
-    reason = signin_refusal(session, member_id)
-    if reason:
-        raise SignInRefused(reason)
-    return attendance_mark_present(session=session, member_id=member_id, source=Attendance.Source.QR)
+    return _sign_in(session, member_id, Attendance.Source.QR)
 
 
-def attendance_sign_in_code(*, user, code: str) -> tuple[Attendance, bool]:
+def attendance_sign_in_code(*, user, code: str) -> SignIn:
     """A member typed the six-digit code: find their enrolled session that is open now and
-    whose current code matches."""
+    whose current code matches, then sign in for the class day."""
     member_id = _member_id(user)
     code = (code or "").strip()
-    if not (len(code) == 6 and code.isdigit()):
+    if not (len(code) == 6 and code.isdigit() and code.isascii()):
         raise SignInRefused("请输入大屏上显示的6位数字签到码。")
     now = timezone.now()
-    before = int(getattr(settings, "TRAINING_SIGNIN_OPEN_BEFORE_MINUTES", 30))
-    after = int(getattr(settings, "TRAINING_SIGNIN_CLOSE_AFTER_MINUTES", 15))
     candidates = ClassSession.objects.select_related("training_class").filter(
         training_class__enrollments__member_id=member_id,
         training_class__status=TrainingClass.Status.PUBLISHED,
-        starts_at__lte=now + dt.timedelta(minutes=before),
-        ends_at__gte=now - dt.timedelta(minutes=after),
+        starts_at__lte=now + dt.timedelta(minutes=conf.signin_open_before_minutes()),
+        ends_at__gte=now - dt.timedelta(minutes=conf.signin_close_after_minutes()),
     )
     for session in candidates:
         if signin.code_matches(session.pk, code):
-            reason = signin_refusal(session, member_id, now)
-            if reason:
-                raise SignInRefused(reason)
-            return attendance_mark_present(session=session, member_id=member_id, source=Attendance.Source.CODE)
+            return _sign_in(session, member_id, Attendance.Source.CODE)
     raise SignInRefused(NO_SESSION)
+
+
+def attendance_day_carry(*, now: dt.datetime | None = None, session_ids: Iterable[int] | None = None) -> int:
+    """Mark "当日签到" presence at sessions that have started, for members who signed in (QR or
+    code) to the same class on the same day before the session ended. Never overrides a row
+    (a roll call's absence stays). Idempotent; returns the number of rows added."""
+    now = now or timezone.now()
+    started = ClassSession.objects.filter(
+        starts_at__lte=now,
+        starts_at__gt=now - dt.timedelta(hours=24),
+        training_class__status=TrainingClass.Status.PUBLISHED,
+    )
+    if session_ids is not None:
+        started = started.filter(pk__in=list(session_ids))
+    started = list(started)
+    if not started:
+        return 0
+    by_day: dict[tuple[int, dt.date], list[ClassSession]] = {}
+    for s in started:
+        by_day.setdefault((s.training_class_id, session_day(s)), []).append(s)
+    tz = timezone.get_current_timezone()
+    rows = []
+    for (class_id, day), sessions in by_day.items():
+        start = dt.datetime.combine(day, dt.time.min, tzinfo=tz)
+        first_scan: dict[int, dt.datetime] = {}
+        for member_id, signed_at in Attendance.objects.filter(
+            session__training_class_id=class_id,
+            session__starts_at__gte=start,
+            session__starts_at__lt=start + dt.timedelta(days=1),
+            present=True,
+            source__in=SCANNED,
+        ).values_list("member_id", "signed_at"):
+            if member_id not in first_scan or signed_at < first_scan[member_id]:
+                first_scan[member_id] = signed_at
+        for s in sessions:
+            rows += [
+                Attendance(session=s, member_id=m, present=True, source=Attendance.Source.DAY, signed_at=now)
+                for m, scanned in first_scan.items()
+                if scanned <= s.ends_at
+            ]
+    if not rows:
+        return 0
+    before = Attendance.objects.filter(session__in=started).count()
+    Attendance.objects.bulk_create(rows, batch_size=2000, ignore_conflicts=True)
+    return Attendance.objects.filter(session__in=started).count() - before
+
+
+def _day_signed_in(session: ClassSession, member_ids: list[int]) -> set[int]:
+    """Which of ``member_ids`` scanned in to ``session``'s class on its day."""
+    if not member_ids:
+        return set()
+    day_ids = [s.pk for s in day_sessions(session)]
+    return set(
+        Attendance.objects.filter(
+            session_id__in=day_ids, member_id__in=member_ids, present=True, source__in=SCANNED
+        ).values_list("member_id", flat=True)
+    )
+
+
+def roll_call_refusal(session: ClassSession, now: dt.datetime | None = None) -> str:
+    """Why staff may not take the roll of ``session`` now ('' when they may): only for a
+    published class, and not before the sign-in window opens."""
+    now = now or timezone.now()
+    if session.training_class.status != TrainingClass.Status.PUBLISHED:
+        return ROLL_CALL_NOT_PUBLISHED
+    opens, _ = signin_window(session)
+    if now < opens:
+        return ROLL_CALL_TOO_EARLY.format(
+            start=f"{timezone.localtime(session.starts_at):%m月%d日 %H:%M}",
+            before=conf.signin_open_before_minutes(),
+        )
+    return ""
 
 
 @transaction.atomic
 def attendance_roll_call(*, user, session: ClassSession, present: dict[int, bool]) -> int:
     """Staff set present/absent for enrolled members; every change is audited (who, what,
-    from → to). Returns the number of changed members."""
+    from → to). Refused before the session's sign-in window opens. Returns the number of
+    changed members."""
     training_class = session.training_class
     school_manage_check(user, training_class.school_id)
+    now = timezone.now()
+    reason = roll_call_refusal(session, now)
+    if reason:
+        raise ValidationError(reason)
     enrolled = set(
         Enrollment.objects.filter(training_class=training_class, member_id__in=list(present)).values_list(
             "member_id", flat=True
@@ -529,11 +774,13 @@ def attendance_roll_call(*, user, session: ClassSession, present: dict[int, bool
     if strangers:
         raise ValidationError(f"以下党员未报名本班次：{', '.join(map(str, strangers))}")
     existing = {a.member_id: a for a in Attendance.objects.filter(session=session, member_id__in=list(present))}
+    # Members signed in for the day would be carried into this session: an absence is recorded.
+    day_signed = _day_signed_in(session, [m for m, p in present.items() if not p and m not in existing])
     changed: list[int] = []
     for member_id, is_present in present.items():
         row = existing.get(member_id)
         before = None if row is None else row.present
-        if before == is_present or (row is None and not is_present):
+        if before == is_present or (row is None and not is_present and member_id not in day_signed):
             continue
         if row is None:
             Attendance.objects.create(
@@ -554,6 +801,6 @@ def attendance_roll_call(*, user, session: ClassSession, present: dict[int, bool
             summary=f"人工点名：{training_class} / {session.display_title} / 党员{member_id}",
             changes={"member": member_id, "present": [before, is_present]},
         )
-    if changed:
-        credited_days_recompute(training_class, changed)
+    if changed and session.ends_at <= now:
+        credited_days_recompute(training_class, changed, now=now)
     return len(changed)

@@ -76,11 +76,18 @@ def at(day: dt.date, hour: int, minute: int = 0) -> dt.datetime:
     return dt.datetime.combine(day, dt.time(hour, minute), tzinfo=timezone.get_current_timezone())
 
 
-def compliant_class(*, school, point, day: dt.date | None = None, published: bool = True, **kw) -> TrainingClass:
-    """A class with the five template items on ``day`` and a teaching-point visit 14:00–16:30."""
+def compliant_class(
+    *, school, point, day: dt.date | None = None, published: bool = True, lecturer: Teacher | None = None, **kw
+) -> TrainingClass:
+    """A class with the five template items on ``day`` (领导讲课 taught by ``lecturer``, a new
+    领导干部 on the year's roster by default) and a teaching-point visit 14:00–16:30."""
     day = day or timezone.localdate()
     c = ClassFactory(school=school, start_date=day, end_date=day, **kw)
+    lecturer = lecturer or roster_teacher(day.year, name="领导讲课讲师")
     sessions = template_sessions(c)
+    for s in sessions:
+        if s.kind == ClassSession.Kind.LEADER_LECTURE:
+            s.teacher = lecturer
     sessions.append(
         ClassSession(
             training_class=c,

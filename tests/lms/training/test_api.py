@@ -1,7 +1,7 @@
 import pytest
 
 from lms.training.models import ClassSession, Enrollment, TrainingClass
-from tests.factories.training import ClassFactory, compliant_class, enrol, mark
+from tests.factories.training import ClassFactory, compliant_class, enrol, mark, roster_teacher
 
 pytestmark = pytest.mark.django_db
 J = "application/json"
@@ -16,9 +16,13 @@ def test_create_from_template_publish_refused_then_add_visit(roles, points, logi
     )
     assert r.status_code == 201, r.json()
     cid = r.json()["id"]
-    assert r.json()["compliance_missing"] == ["至少需要一次基层教学点现场教学"]
+    both = ["领导讲课尚未安排领导干部讲师", "至少需要一次基层教学点现场教学"]
+    assert r.json()["compliance_missing"] == both
     r = client.post(f"/api/v1/training/classes/{cid}/publish/", content_type=J)
-    assert r.status_code == 400 and r.json()["missing"] == ["至少需要一次基层教学点现场教学"]
+    assert r.status_code == 400 and r.json()["missing"] == both
+    lecture = ClassSession.objects.get(training_class_id=cid, kind="leader_lecture")
+    r = client.patch(f"/api/v1/training/sessions/{lecture.pk}/", {"teacher": roster_teacher(2026).pk}, content_type=J)
+    assert r.status_code == 200, r.json()
     r = client.post(
         "/api/v1/training/sessions/",
         {

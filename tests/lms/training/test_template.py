@@ -6,7 +6,7 @@ from django.core.exceptions import ValidationError
 from lms.training import services
 from lms.training.models import ClassSession, TrainingClass
 from lms.training.template import MANDATORY_KINDS, check_template
-from tests.factories.training import ClassFactory, SessionFactory, at, compliant_class
+from tests.factories.training import ClassFactory, SessionFactory, at, compliant_class, roster_teacher
 
 pytestmark = pytest.mark.django_db
 
@@ -65,7 +65,7 @@ def test_new_class_from_template_prefills_five_items_and_stores_result(roles, po
     assert kinds == list(MANDATORY_KINDS)
     c.refresh_from_db()
     assert c.is_compliant is False
-    assert c.compliance_missing == ["至少需要一次基层教学点现场教学"]
+    assert c.compliance_missing == ["领导讲课尚未安排领导干部讲师", "至少需要一次基层教学点现场教学"]
 
 
 def test_publish_blocked_until_teaching_point_then_allowed(roles, points):
@@ -73,9 +73,14 @@ def test_publish_blocked_until_teaching_point_then_allowed(roles, points):
     c = services.class_create(user=user, school=roles.tree.town_a, title="班", start_date=dt.date(2026, 5, 6))
     with pytest.raises(ValidationError) as exc:
         services.class_publish(user=user, training_class=c)
-    assert exc.value.messages == ["至少需要一次基层教学点现场教学"]
+    assert exc.value.messages == ["领导讲课尚未安排领导干部讲师", "至少需要一次基层教学点现场教学"]
     c.refresh_from_db()
     assert c.status == TrainingClass.Status.DRAFT
+    lecture = c.sessions.get(kind="leader_lecture")
+    lecture.teacher = roster_teacher(c.start_date.year)
+    services.session_save(user=user, session=lecture)
+    c.refresh_from_db()
+    assert c.compliance_missing == ["至少需要一次基层教学点现场教学"]
     s = ClassSession(
         training_class=c,
         kind="teaching_point",

@@ -5,8 +5,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from lms.training.models import ClassSession, TrainingClass
+from teachers.models import Teacher
 from tests.factories import MemberFactory
-from tests.factories.training import AnnualPlanFactory, compliant_class, enrol, mark
+from tests.factories.training import AnnualPlanFactory, compliant_class, enrol, mark, roster_teacher
 
 pytestmark = pytest.mark.django_db
 
@@ -38,6 +39,15 @@ def test_workspace_create_from_template_add_visit_publish(roles, points, login):
     assert c.sessions.count() == 5
     r = client.post(f"/training/classes/{c.pk}/publish/", follow=True)
     assert "至少需要一次基层教学点现场教学" in r.content.decode()
+    assert "领导讲课尚未安排领导干部讲师" in r.content.decode()
+    lecture = c.sessions.get(kind="leader_lecture")
+    expert = roster_teacher(2026, name="专家甲")
+    Teacher.objects.filter(pk=expert.pk).update(kind="expert")
+    form = {"kind": "leader_lecture", "starts_at": "2026-12-01T10:40", "ends_at": "2026-12-01T12:00"}
+    r = client.post(f"/training/sessions/{lecture.pk}/edit/", {**form, "teacher": expert.pk})
+    assert r.status_code == 200 and "只能由领导干部类讲师讲授" in r.content.decode()
+    r = client.post(f"/training/sessions/{lecture.pk}/edit/", {**form, "teacher": roster_teacher(2026).pk})
+    assert r.status_code == 302
     r = client.post(
         f"/training/classes/{c.pk}/sessions/new/",
         {
