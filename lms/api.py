@@ -1,6 +1,13 @@
-"""The /api/v1/ root: each app contributes its own `api/urls.py`."""
+"""The /api/v1/ root: each app contributes its own `api/urls.py` (routers: `lms.params.Router`).
+Anything else under /api/v1/ is a JSON 404, not the site's HTML page."""
 
-from django.urls import include, path
+from django.http import JsonResponse
+from django.urls import include, path, re_path
+
+
+def not_found(request, rest=""):
+    return JsonResponse({"detail": "未找到该接口或对象。"}, status=404, json_dumps_params={"ensure_ascii": False})
+
 
 urlpatterns = [
     path("", include("lms.members.api.urls")),
@@ -13,4 +20,5 @@ urlpatterns = [
     path("", include("media.api.urls")),
     path("", include("teachers.api.urls")),
     path("", include("search.api.urls")),
+    re_path(r"^(?P<rest>.*)$", not_found),
 ]

@@ -5,6 +5,7 @@ from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
+from lms import params  # noqa: F401  registers the <id:…> and <year:…> path converters first
 from lms.portal.health import healthz
 
 urlpatterns = [

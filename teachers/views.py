@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from courses.modules import Module
+from lms import params
 from lms.accounts.scope import scope_for
 from lms.training.models import ClassSession
 
@@ -100,7 +101,7 @@ def teacher_detail(request, pk: int):
 
 @login_required
 def roster_current(request):
-    year = _int(request.GET.get("year"), timezone.localdate().year)
+    year = params.year(request.GET.get("year"))
     return redirect("teachers:roster", year=year if 2000 <= year <= 2100 else timezone.localdate().year)
 
 
@@ -314,7 +315,7 @@ def feedback(request, pk: int):
 
 
 def _assessment_args(request) -> dict:
-    year = _int(request.GET.get("year"), timezone.localdate().year)
+    year = params.year(request.GET.get("year"))
     if not 2000 <= year <= 2100:
         year = timezone.localdate().year
     kind = request.GET.get("kind") or None

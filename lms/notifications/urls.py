@@ -5,5 +5,5 @@ from . import views
 app_name = "notifications"
 urlpatterns = [
     path("", views.inbox, name="inbox"),
-    path("<int:pk>/read/", views.mark_read, name="read"),
+    path("<id:pk>/read/", views.mark_read, name="read"),
 ]

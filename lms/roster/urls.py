@@ -6,11 +6,11 @@ app_name = "roster"
 urlpatterns = [
     path("", views.workspace, name="workspace"),
     path("jobs/", views.job_list, name="jobs"),
-    path("jobs/<int:pk>/", views.job_detail, name="job"),
-    path("jobs/<int:pk>/status.json", views.job_status, name="job-status"),
-    path("jobs/<int:pk>/mapping/", views.job_mapping, name="job-mapping"),
-    path("jobs/<int:pk>/confirm/", views.job_confirm, name="job-confirm"),
-    path("jobs/<int:pk>/errors.xlsx", views.job_errors, name="job-errors"),
-    path("jobs/<int:pk>/file/", views.job_file, name="job-file"),
+    path("jobs/<id:pk>/", views.job_detail, name="job"),
+    path("jobs/<id:pk>/status.json", views.job_status, name="job-status"),
+    path("jobs/<id:pk>/mapping/", views.job_mapping, name="job-mapping"),
+    path("jobs/<id:pk>/confirm/", views.job_confirm, name="job-confirm"),
+    path("jobs/<id:pk>/errors.xlsx", views.job_errors, name="job-errors"),
+    path("jobs/<id:pk>/file/", views.job_file, name="job-file"),
     path("export/<str:kind>.<str:fmt>", views.export, name="export"),
 ]

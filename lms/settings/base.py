@@ -94,6 +94,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
+    "lms.params.BadParameterMiddleware",
 ]
 
 ROOT_URLCONF = "lms.urls"
@@ -230,6 +231,13 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
+    # Django ValidationError/PermissionDenied from services → 400/403 with their Chinese messages.
+    "EXCEPTION_HANDLER": "lms.api_errors.exception_handler",
+    "DEFAULT_PARSER_CLASSES": [
+        "lms.api_errors.SafeJSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "PAGE_SIZE": 50,
     # Views that declare throttle_scope ("heartbeat", "signin") are throttled; others are not.
     "DEFAULT_THROTTLE_CLASSES": ["rest_framework.throttling.ScopedRateThrottle"],

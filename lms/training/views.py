@@ -16,6 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from lms import params
 from lms.accounts.scope import scope_for, scoped
 from lms.members.models import Member
 
@@ -68,9 +69,9 @@ def index(request):
         qs = qs.filter(status=status)
     if request.GET.get("noncompliant"):
         qs = qs.filter(is_compliant=False)
-    year = request.GET.get("year", "")
-    if year.isdigit():
-        qs = qs.filter(start_date__year=int(year))
+    year = params.year(request.GET.get("year"), default=None)
+    if year:
+        qs = qs.filter(start_date__year=year)
     classes = list(qs.order_by("-start_date", "title")[:200])
     return render(
         request,
@@ -375,10 +376,7 @@ def roll_call(request, pk: int):
     enrollments = list(selectors.class_enrollments(session.training_class))
     present = set(session.attendances.filter(present=True).values_list("member_id", flat=True))
     if request.method == "POST":
-        chosen = set()
-        for raw in request.POST.getlist("present"):
-            if raw.isdigit():
-                chosen.add(int(raw))
+        chosen = set(params.id_list(request.POST.getlist("present"), name="present", label="党员ID"))
         changes = {e.member_id: (e.member_id in chosen) for e in enrollments}
         try:
             n = services.attendance_roll_call(user=request.user, session=session, present=changes)

@@ -4,7 +4,6 @@ evaluations; a teacher reads their own schedule and feedback."""
 
 from __future__ import annotations
 
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -17,6 +16,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from courses.modules import Module
+from lms import params
 from lms.accounts.scope import scope_for
 from lms.training.models import ClassSession
 
@@ -24,15 +24,6 @@ from .. import access, selectors, services
 from ..models import RosterEntry, RosterYear, Teacher
 from ..rules import evaluation_closes_at
 from . import serializers as s
-
-
-def _service(fn, **kwargs):
-    """Run a service, turning Django validation errors into 400s with the Chinese message."""
-    try:
-        return fn(**kwargs)
-    except DjangoValidationError as exc:
-        detail = exc.message_dict if hasattr(exc, "error_dict") else {"detail": exc.messages}
-        raise ValidationError(detail) from None
 
 
 def _require_pool_manager(request):
@@ -100,7 +91,7 @@ class TeacherViewSet(
         data.is_valid(raise_exception=True)
         fields = dict(data.validated_data)
         specialties = [(x["module"], x["topic"]) for x in fields.pop("specialties", [])]
-        teacher = _service(services.teacher_create, actor=request.user, specialties=specialties, **fields)
+        teacher = services.teacher_create(actor=request.user, specialties=specialties, **fields)
         return Response(s.TeacherStaffSerializer(teacher).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=s.TeacherWriteSerializer, responses=s.TeacherStaffSerializer)
@@ -113,9 +104,7 @@ class TeacherViewSet(
         specialties = fields.pop("specialties", None)
         if specialties is not None:
             specialties = [(x["module"], x["topic"]) for x in specialties]
-        teacher = _service(
-            services.teacher_update, actor=request.user, teacher=teacher, specialties=specialties, **fields
-        )
+        teacher = services.teacher_update(actor=request.user, teacher=teacher, specialties=specialties, **fields)
         return Response(s.TeacherStaffSerializer(Teacher.objects.get(pk=teacher.pk)).data)
 
     @extend_schema(responses=s.RosterEntrySerializer(many=True))
@@ -176,7 +165,7 @@ class RosterYearViewSet(viewsets.ReadOnlyModelViewSet):
         _require_pool_manager(request)
         body = s.RosterOpenSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        roster = _service(services.roster_year_open, year=int(year), actor=request.user, note=body.data.get("note", ""))
+        roster = services.roster_year_open(year=int(year), actor=request.user, note=body.data.get("note", ""))
         roster = self.get_queryset().get(pk=roster.pk)
         return Response(s.RosterYearSerializer(roster).data, status=status.HTTP_201_CREATED)
 
@@ -186,8 +175,7 @@ class RosterYearViewSet(viewsets.ReadOnlyModelViewSet):
         _require_pool_manager(request)
         body = s.RosterAddSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        entry = _service(
-            services.roster_entry_add,
+        entry = services.roster_entry_add(
             year=int(year),
             teacher=body.validated_data["teacher"],
             actor=request.user,
@@ -204,9 +192,7 @@ class RosterEntryRemoveView(APIView):
         entry = get_object_or_404(RosterEntry, pk=pk)
         body = s.RosterRemoveSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        entry = _service(
-            services.roster_entry_remove, entry=entry, actor=request.user, reason=body.validated_data["reason"]
-        )
+        entry = services.roster_entry_remove(entry=entry, actor=request.user, reason=body.validated_data["reason"])
         return Response(s.RosterEntrySerializer(entry).data)
 
 
@@ -244,8 +230,7 @@ class EvaluationViewSet(viewsets.GenericViewSet):
         if session is None:
             raise ValidationError({"session": ["课次不存在。"]})
         existed = selectors.evaluation_of(member, session) is not None
-        evaluation = _service(
-            services.evaluation_submit,
+        evaluation = services.evaluation_submit(
             member=member,
             session=session,
             scores=body.validated_data["scores"],
@@ -281,12 +266,7 @@ class AssessmentView(APIView):
         """The annual assessment of the pool (department staff)."""
         _require_pool_manager(request)
         p = request.query_params
-        try:
-            year = int(p.get("year") or timezone.localdate().year)
-        except ValueError:
-            raise ValidationError({"year": ["年度必须是整数。"]}) from None
-        if not 2000 <= year <= 2100:
-            raise ValidationError({"year": ["年度无效。"]})
+        year = params.year(p.get("year"))
         kind = p.get("kind") or None
         module = p.get("module") or None
         if kind and kind not in Teacher.Kind.values:

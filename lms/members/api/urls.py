@@ -1,8 +1,9 @@
 from django.urls import path
-from rest_framework.routers import SimpleRouter
+
+from lms.params import Router
 
 from . import views
 
-router = SimpleRouter()
+router = Router()
 router.register("members", views.MemberViewSet, basename="member")
 urlpatterns = [path("me/", views.me, name="api-me"), *router.urls]

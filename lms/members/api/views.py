@@ -3,6 +3,7 @@ from rest_framework import viewsets
 from rest_framework.decorators import api_view
 from rest_framework.response import Response
 
+from lms import params
 from lms.accounts.scope import scope_for
 from lms.members.selectors import members_visible_to
 
@@ -16,9 +17,9 @@ class MemberViewSet(viewsets.ReadOnlyModelViewSet):
 
     def get_queryset(self):
         qs = members_visible_to(self.request.user).order_by("member_no")
-        branch = self.request.query_params.get("branch")
-        if branch and branch.isdigit():
-            qs = qs.filter(branch_id=int(branch))
+        branch = params.object_id(self.request.query_params.get("branch"), name="branch", label="支部 id")
+        if branch:
+            qs = qs.filter(branch_id=branch)
         return qs
 
 

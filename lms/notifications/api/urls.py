@@ -1,7 +1,7 @@
-from rest_framework.routers import SimpleRouter
+from lms.params import Router
 
 from . import views
 
-router = SimpleRouter()
+router = Router()
 router.register("notifications", views.NotificationViewSet, basename="notification")
 urlpatterns = router.urls

@@ -3,10 +3,8 @@ year's rules (department staff edit). Everything is scoped through lms.accounts.
 
 from __future__ import annotations
 
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404
-from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, viewsets
 from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
@@ -14,6 +12,7 @@ from rest_framework.generics import ListAPIView
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from lms import params
 from lms.accounts.scope import scope_for, scoped
 from lms.members.models import Member, MemberCategory
 from lms.organizations.models import PartyOrganization
@@ -27,13 +26,7 @@ YEAR = OpenApiParameter("year", int, description="年度（默认今年）")
 
 
 def _year(request) -> int:
-    raw = request.query_params.get("year")
-    today = timezone.localdate()
-    if raw in (None, ""):
-        return today.year
-    if not raw.isdigit() or not 2000 <= int(raw) <= today.year + 1:
-        raise ValidationError({"year": f"年度必须是2000至{today.year + 1}之间的整数。"})
-    return int(raw)
+    return params.year(request.query_params.get("year"))
 
 
 def _progress_payload(member, year: int) -> dict:
@@ -104,10 +97,11 @@ class CoverageView(APIView):
         category = request.query_params.get("category") or None
         if category is not None and category not in MemberCategory.values:
             raise ValidationError({"category": "未知的党员类别。"})
-        parent_raw = request.query_params.get("parent") or ""
-        if level != "county" and not parent_raw.isdigit():
-            raise ValidationError({"parent": "请提供上级单位 id。"})
-        parent_id = int(parent_raw) if level != "county" else None
+        parent_id = None
+        if level != "county":
+            parent_id = params.object_id(request.query_params.get("parent"), name="parent", label="上级单位 id")
+            if parent_id is None:
+                raise ValidationError({"parent": "请提供上级单位 id。"})
         town_id = branch_id = None
         if level == "town":
             if not scoped(PartySchool.objects.filter(tier="town", pk=parent_id), user).exists():
@@ -183,11 +177,9 @@ class QuotaRuleViewSet(
 
     def get_queryset(self):
         qs = scoped(QuotaRule.objects.all(), self.request.user).order_by("-year", "kind", "category")
-        year = self.request.query_params.get("year")
+        year = params.year(self.request.query_params.get("year"), default=None)
         if year:
-            if not year.isdigit():
-                raise ValidationError({"year": "年度必须是整数。"})
-            qs = qs.filter(year=int(year))
+            qs = qs.filter(year=year)
         return qs
 
     def perform_update(self, serializer):
@@ -195,13 +187,10 @@ class QuotaRuleViewSet(
         if not (scope.can_manage_pool or scope.is_all):
             raise PermissionDenied("只有组织部工作人员可以修改指标。")
         d = serializer.validated_data
-        try:
-            serializer.instance = services.quota_rule_update(
-                rule=serializer.instance,
-                actor=self.request.user,
-                required=d.get("required"),
-                min_school_tier=d.get("min_school_tier"),
-                window_years=d.get("window_years"),
-            )
-        except DjangoValidationError as exc:
-            raise ValidationError(exc.message_dict if hasattr(exc, "error_dict") else {"detail": exc.messages}) from exc
+        serializer.instance = services.quota_rule_update(
+            rule=serializer.instance,
+            actor=self.request.user,
+            required=d.get("required"),
+            min_school_tier=d.get("min_school_tier"),
+            window_years=d.get("window_years"),
+        )

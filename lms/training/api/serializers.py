@@ -1,5 +1,6 @@
 from rest_framework import serializers
 
+from lms import params
 from lms.members.models import MemberCategory
 
 from ..models import AnnualPlan, Attendance, ClassSession, CreditedDay, Enrollment, PlannedClass, TrainingClass
@@ -136,7 +137,7 @@ class EnrollmentSerializer(serializers.ModelSerializer):
 
 
 class EnrolSerializer(serializers.Serializer):
-    members = serializers.ListField(child=serializers.IntegerField(min_value=1), allow_empty=False, max_length=5000)
+    members = serializers.ListField(child=params.id_field(), allow_empty=False, max_length=5000)
 
 
 class AttendanceSerializer(serializers.ModelSerializer):

@@ -1,9 +1,10 @@
 from django.urls import path
-from rest_framework.routers import SimpleRouter
+
+from lms.params import Router
 
 from . import views
 
-router = SimpleRouter()
+router = Router()
 router.register("training/plans", views.PlanViewSet, basename="training-plan")
 router.register("training/planned-classes", views.PlannedClassViewSet, basename="training-planned-class")
 router.register("training/classes", views.ClassViewSet, basename="training-class")

@@ -13,20 +13,13 @@ from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
+from lms import params
 from lms.accounts.scope import scoped
 from lms.members.api.serializers import MemberSerializer
 
 from .. import selectors, services
 from ..models import AnnualPlan, Attendance, ClassSession, CreditedDay, Enrollment, PlannedClass, TrainingClass
 from . import serializers as s
-
-
-def _run(fn, **kwargs):
-    """Call a service, turning its Django ValidationError into a 400 with Chinese messages."""
-    try:
-        return fn(**kwargs)
-    except DjangoValidationError as exc:
-        raise ValidationError(exc.message_dict if hasattr(exc, "error_dict") else {"detail": exc.messages}) from exc
 
 
 def inline_count():
@@ -36,17 +29,10 @@ def inline_count():
 
 
 def _int_param(request, name):
-    raw = request.query_params.get(name)
-    if raw is None or raw == "":
-        return None
-    if not raw.isdigit():
-        raise ValidationError({name: "必须是整数。"})
-    value = int(raw)
-    if name == "year" and not 1900 <= value <= 9999:
-        raise ValidationError({name: "年份应在 1900 至 9999 之间。"})
-    if value > 2**31 - 1:
-        raise ValidationError({name: "数值过大。"})
-    return value
+    """A year or an object id from the query string (lms.params: 400 when malformed)."""
+    if name == "year":
+        return params.year(request.query_params.get(name), default=None)
+    return params.object_id(request.query_params.get(name), name=name)
 
 
 class PlanViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet):
@@ -61,8 +47,7 @@ class PlanViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Creat
 
     def perform_create(self, serializer):
         d = serializer.validated_data
-        serializer.instance = _run(
-            services.plan_create,
+        serializer.instance = services.plan_create(
             user=self.request.user,
             school=d["school"],
             year=d["year"],
@@ -73,7 +58,7 @@ class PlanViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Creat
     @extend_schema(request=None, responses=s.AnnualPlanSerializer)
     @action(detail=True, methods=["post"])
     def submit(self, request, pk=None):
-        plan = _run(services.plan_submit, user=request.user, plan=self.get_object())
+        plan = services.plan_submit(user=request.user, plan=self.get_object())
         return Response(s.AnnualPlanSerializer(plan).data)
 
     @extend_schema(request=s.PlanReviewSerializer, responses=s.AnnualPlanSerializer)
@@ -81,7 +66,7 @@ class PlanViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Creat
     def review(self, request, pk=None):
         body = s.PlanReviewSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        plan = _run(services.plan_review, user=request.user, plan=self.get_object(), **body.validated_data)
+        plan = services.plan_review(user=request.user, plan=self.get_object(), **body.validated_data)
         return Response(s.AnnualPlanSerializer(plan).data)
 
     @extend_schema(responses=s.PlanVsActualRowSerializer(many=True))
@@ -110,10 +95,10 @@ class PlannedClassViewSet(
         plan = d.pop("plan")
         if not scoped(AnnualPlan.objects.filter(pk=plan.pk), self.request.user).exists():
             raise PermissionDenied(services.NOT_YOUR_SCHOOL)
-        serializer.instance = _run(services.planned_class_add, user=self.request.user, plan=plan, **d)
+        serializer.instance = services.planned_class_add(user=self.request.user, plan=plan, **d)
 
     def perform_destroy(self, instance):
-        _run(services.planned_class_delete, user=self.request.user, planned_class=instance)
+        services.planned_class_delete(user=self.request.user, planned_class=instance)
 
 
 @extend_schema(
@@ -152,12 +137,11 @@ class ClassViewSet(
 
     def perform_create(self, serializer):
         d = dict(serializer.validated_data)
-        serializer.instance = _run(services.class_create, user=self.request.user, **d)
+        serializer.instance = services.class_create(user=self.request.user, **d)
 
     def perform_update(self, serializer):
         d = {k: v for k, v in serializer.validated_data.items() if k in services.CLASS_FIELDS}
-        serializer.instance = _run(
-            services.class_update,
+        serializer.instance = services.class_update(
             user=self.request.user,
             training_class=TrainingClass.objects.get(pk=serializer.instance.pk),
             **d,
@@ -179,7 +163,7 @@ class ClassViewSet(
     @extend_schema(request=None, responses=s.TrainingClassSerializer)
     @action(detail=True, methods=["post"])
     def cancel(self, request, pk=None):
-        training_class = _run(services.class_cancel, user=request.user, training_class=self.get_object())
+        training_class = services.class_cancel(user=request.user, training_class=self.get_object())
         return Response(s.TrainingClassSerializer(self._fresh(training_class.pk)).data)
 
     @extend_schema(request=s.EnrolSerializer, responses=s.EnrollmentSerializer(many=True))
@@ -187,8 +171,7 @@ class ClassViewSet(
     def enrol(self, request, pk=None):
         body = s.EnrolSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        rows = _run(
-            services.enrollment_add,
+        rows = services.enrollment_add(
             user=request.user,
             training_class=self.get_object(),
             member_ids=body.validated_data["members"],
@@ -227,7 +210,7 @@ class SessionViewSet(viewsets.ModelViewSet):
             setattr(session, k, v)
         if not scoped(TrainingClass.objects.filter(pk=session.training_class_id), self.request.user).exists():
             raise PermissionDenied(services.NOT_YOUR_SCHOOL)
-        serializer.instance = _run(services.session_save, user=self.request.user, session=session)
+        serializer.instance = services.session_save(user=self.request.user, session=session)
 
     def perform_create(self, serializer):
         self._save(serializer)
@@ -236,7 +219,7 @@ class SessionViewSet(viewsets.ModelViewSet):
         self._save(serializer, serializer.instance)
 
     def perform_destroy(self, instance):
-        _run(services.session_delete, user=self.request.user, session=instance)
+        services.session_delete(user=self.request.user, session=instance)
 
 
 class EnrollmentViewSet(
@@ -252,7 +235,7 @@ class EnrollmentViewSet(
         return qs.filter(training_class_id=cls) if cls else qs
 
     def perform_destroy(self, instance):
-        _run(services.enrollment_remove, user=self.request.user, enrollment=instance)
+        services.enrollment_remove(user=self.request.user, enrollment=instance)
 
 
 class AttendanceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
@@ -274,12 +257,11 @@ class AttendanceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
             scoped(ClassSession.objects.select_related("training_class"), request.user),
             pk=body.validated_data["session"],
         )
-        present = {}
-        for key, value in body.validated_data["present"].items():
-            if not str(key).isdigit():
-                raise ValidationError({"present": f"党员ID格式不正确：{key}"})
-            present[int(key)] = value
-        changed = _run(services.attendance_roll_call, user=request.user, session=session, present=present)
+        present = {
+            params.object_id(key, name="present", label="党员ID"): value
+            for key, value in body.validated_data["present"].items()
+        }
+        changed = services.attendance_roll_call(user=request.user, session=session, present=present)
         return Response({"changed": changed})
 
 

@@ -86,7 +86,7 @@ def test_town_staff_cannot_drill_into_other_town(data, roles, login):
     assert c.get(f"/progress/coverage/?level=town&id={roles.tree.town_b.pk}").status_code == 404
     assert c.get(f"/progress/coverage/?level=branch&id={roles.tree.branch_b.pk}").status_code == 404
     assert c.get(f"/progress/members/{data['b1'].pk}/").status_code == 404
-    assert c.get("/progress/coverage/?level=town&id=abc").status_code == 404
+    assert c.get("/progress/coverage/?level=town&id=abc").status_code == 400  # malformed, like the API
     assert c.get("/progress/coverage/?level=planet").status_code == 404
     html = c.get("/progress/coverage/?year=2025").content.decode()
     assert "甲镇党校" in html and "乙镇党校" not in html
