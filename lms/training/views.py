@@ -94,12 +94,20 @@ def my_classes(request):
     today = timezone.localdate()
     upcoming = list(selectors.upcoming_classes_for_member(member_id, today, limit=20))
     now = timezone.now()
-    sessions = list(selectors.sessions_for_member(member_id, now - dt.timedelta(hours=12), now + dt.timedelta(days=60)))
+    sessions = list(selectors.sessions_for_member(member_id, now - dt.timedelta(days=3), now + dt.timedelta(days=60)))
+    selectors.member_session_status(member_id, sessions, now)
     credited = list(selectors.member_credited_days(member_id)[:30])
+    pending_days = sorted(
+        {
+            (timezone.localtime(s.starts_at).date(), s.training_class.title)
+            for s in sessions
+            if s.signin_css == "ok" and s.ends_at > now
+        }
+    )
     return render(
         request,
         "training/my_classes.html",
-        {"upcoming": upcoming, "sessions": sessions, "credited": credited},
+        {"upcoming": upcoming, "sessions": sessions, "credited": credited, "pending_days": pending_days},
     )
 
 
@@ -162,7 +170,7 @@ def class_detail(request, pk: int):
         return redirect("training:my_classes")
     can_manage = services.school_manageable(request.user, training_class.school_id)
     sessions = list(selectors.class_sessions(training_class))
-    enrollments = list(selectors.class_enrollments(training_class)[:500])
+    enrollments = list(selectors.class_enrollments_with_credit(training_class)[:500])
     session_form = SessionForm(training_class=training_class) if can_manage else None
     return render(
         request,
@@ -255,29 +263,55 @@ def session_delete(request, pk: int):
 def class_enrol(request, pk: int):
     training_class = _class_or_404(request, pk)
     services.school_manage_check(request.user, training_class.school_id)
+    errors: list[str] = []
+    ticked: set[str] = set()
+    typed = ""
     if request.method == "POST":
-        ids = request.POST.getlist("member")
-        nos = [n.strip() for n in request.POST.get("member_nos", "").replace("，", ",").replace("\n", ",").split(",")]
-        nos = [n for n in nos if n]
-        if nos:
-            found = dict(scoped(Member.objects.filter(member_no__in=nos), request.user).values_list("member_no", "pk"))
-            unknown = [n for n in nos if n not in found]
-            if unknown:
-                messages.error(request, f"以下党员编号不存在或不在您的管辖范围内：{', '.join(unknown)}")
-                return redirect("training:class_enrol", pk=pk)
-            ids += [str(found[n]) for n in nos]
-        if not ids:
-            messages.error(request, "请选择或填写要报名的党员。")
-        else:
+        ticked = {raw for raw in request.POST.getlist("member") if raw.isascii() and raw.isdigit() and len(raw) < 16}
+        typed = request.POST.get("member_nos", "")[:20000]
+        nos, errors = _member_nos(request, typed)
+        ids = sorted(ticked) + nos
+        if not errors and not ids:
+            errors = ["请勾选或填写要报名的党员。"]
+        if not errors:
             try:
                 rows = services.enrollment_add(user=request.user, training_class=training_class, member_ids=ids)
             except ValidationError as exc:
-                messages.error(request, "；".join(_errors(exc)))
+                errors = _errors(exc)
             else:
                 messages.success(request, f"已报名{len(rows)}人。")
                 return redirect("training:class_detail", pk=pk)
     suggested = list(selectors.suggested_trainees(request.user, training_class, limit=50))
-    return render(request, "training/enrol.html", {"c": training_class, "suggested": suggested})
+    return render(
+        request,
+        "training/enrol.html",
+        {"c": training_class, "suggested": suggested, "errors": errors, "ticked": ticked, "typed": typed},
+        status=400 if errors else 200,
+    )
+
+
+def _member_nos(request, typed: str) -> tuple[list[str], list[str]]:
+    """Member ids for the typed member numbers (one per line or comma-separated), and a
+    Chinese message per bad row ("第3行：…") so the clerk can fix exactly that row."""
+    import unicodedata
+
+    lines = []
+    for line_no, line in enumerate(typed.splitlines(), start=1):
+        for part in line.replace("，", ",").replace("、", ",").split(","):
+            no = unicodedata.normalize("NFKC", part).strip()
+            if no:
+                lines.append((line_no, no))
+    if not lines:
+        return [], []
+    if len(lines) > 2000:
+        return [], ["一次最多填写2000个党员编号，请分批报名。"]
+    found = dict(
+        scoped(Member.objects.filter(member_no__in=[no for _, no in lines]), request.user).values_list(
+            "member_no", "pk"
+        )
+    )
+    errors = [f"第{line_no}行：党员编号“{no}”不存在或不在您的管辖范围内。" for line_no, no in lines if no not in found]
+    return [str(found[no]) for _, no in lines if no in found], errors
 
 
 @login_required
@@ -342,13 +376,25 @@ def session_signin_qr(request, pk: int):
 def signin_token(request, token: str):
     """A member opened the QR link: they are marked present or told exactly why not."""
     try:
-        attendance, created = services.attendance_sign_in_token(user=request.user, token=token)
+        result = services.attendance_sign_in_token(user=request.user, token=token)
     except services.SignInRefused as exc:
         return render(request, "training/signin_result.html", {"ok": False, "reason": exc.reason}, status=403)
+    return _signin_done(request, result)
+
+
+def _signin_done(request, result: services.SignIn):
     return render(
         request,
         "training/signin_result.html",
-        {"ok": True, "created": created, "attendance": attendance, "s": attendance.session},
+        {
+            "ok": True,
+            "created": result.created,
+            "attendance": result.attendance,
+            "s": result.attendance.session,
+            "day": result.sessions,
+            "present_ids": result.present_ids,
+            "later": result.later,
+        },
     )
 
 
@@ -357,15 +403,11 @@ def signin_code(request):
     form = CodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            attendance, created = services.attendance_sign_in_code(user=request.user, code=form.cleaned_data["code"])
+            result = services.attendance_sign_in_code(user=request.user, code=form.cleaned_data["code"])
         except services.SignInRefused as exc:
             form.add_error("code", exc.reason)
         else:
-            return render(
-                request,
-                "training/signin_result.html",
-                {"ok": True, "created": created, "attendance": attendance, "s": attendance.session},
-            )
+            return _signin_done(request, result)
     return render(request, "training/signin_code.html", {"form": form})
 
 
@@ -373,6 +415,9 @@ def signin_code(request):
 def roll_call(request, pk: int):
     session = _session_or_404(request, pk)
     services.school_manage_check(request.user, session.training_class.school_id)
+    refusal = services.roll_call_refusal(session)
+    if not refusal:
+        services.attendance_day_carry(session_ids=[session.pk])
     enrollments = list(selectors.class_enrollments(session.training_class))
     present = set(session.attendances.filter(present=True).values_list("member_id", flat=True))
     if request.method == "POST":
@@ -385,7 +430,48 @@ def roll_call(request, pk: int):
         else:
             messages.success(request, f"点名已保存，变更{n}人。")
             return redirect("training:roll_call", pk=pk)
-    return render(request, "training/roll_call.html", {"s": session, "enrollments": enrollments, "present": present})
+    return render(
+        request,
+        "training/roll_call.html",
+        {"s": session, "enrollments": enrollments, "present": present, "refusal": refusal},
+    )
+
+
+@login_required
+def teacher_picker(request, pk: int):
+    """JSON for the session form's teacher picker: the year's roster with kind, unit, school,
+    specialties and availability at the chosen time (staff who manage the class only)."""
+    from lms import params
+
+    training_class = _class_or_404(request, pk)
+    services.school_manage_check(request.user, training_class.school_id)
+    starts_at = _local_datetime(request.GET.get("starts_at"))
+    ends_at = _local_datetime(request.GET.get("ends_at"))
+    kind = request.GET.get("kind", "")
+    rows = selectors.teacher_picker_rows(
+        training_class,
+        starts_at=starts_at,
+        ends_at=ends_at,
+        session_kind=kind if kind in ClassSession.Kind.values else "",
+        exclude_session=params.object_id(request.GET.get("session"), name="session", label="课次编号"),
+        query=request.GET.get("q", "")[:100],
+    )
+    response = JsonResponse({"teachers": rows, "checked_time": bool(starts_at and ends_at)})
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+def _local_datetime(raw: str | None) -> dt.datetime | None:
+    """A datetime-local value ("2026-12-01T09:30") in the site's time zone; None if absent or bad."""
+    if not raw or len(raw) > 32:
+        return None
+    try:
+        value = dt.datetime.fromisoformat(raw)
+    except ValueError:
+        return None
+    if not 2000 <= value.year <= 2100:
+        return None
+    return value if timezone.is_aware(value) else timezone.make_aware(value)
 
 
 # --- plans -----------------------------------------------------------------------------------

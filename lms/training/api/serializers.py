@@ -59,6 +59,7 @@ class SessionSerializer(serializers.ModelSerializer):
     # Method fields, not source= with a default: DRF drops defaulted fields from partial-update responses.
     teaching_point_name = serializers.SerializerMethodField()
     teacher_name = serializers.SerializerMethodField()
+    venue_name = serializers.SerializerMethodField()
 
     class Meta:
         model = ClassSession
@@ -71,6 +72,8 @@ class SessionSerializer(serializers.ModelSerializer):
             "ends_at",
             "teaching_point",
             "teaching_point_name",
+            "venue",
+            "venue_name",
             "room",
             "teacher",
             "teacher_name",
@@ -81,6 +84,9 @@ class SessionSerializer(serializers.ModelSerializer):
 
     def get_teaching_point_name(self, obj) -> str | None:
         return obj.teaching_point.name if obj.teaching_point_id else None
+
+    def get_venue_name(self, obj) -> str | None:
+        return obj.venue.name if obj.venue_id else None
 
     def get_teacher_name(self, obj) -> str | None:
         return obj.teacher.name if obj.teacher_id else None

@@ -124,7 +124,7 @@ class ClassViewSet(
     def get_queryset(self):
         qs = selectors.classes_visible_to(self.request.user).order_by("-start_date", "id")
         if self.action == "retrieve":
-            qs = qs.prefetch_related("sessions__teaching_point", "sessions__teacher")
+            qs = qs.prefetch_related("sessions__teaching_point", "sessions__teacher", "sessions__venue")
         params = self.request.query_params
         if params.get("status") in TrainingClass.Status.values:
             qs = qs.filter(status=params["status"])
@@ -196,7 +196,8 @@ class SessionViewSet(viewsets.ModelViewSet):
 
     def get_queryset(self):
         qs = scoped(
-            ClassSession.objects.select_related("teaching_point", "teacher", "training_class"), self.request.user
+            ClassSession.objects.select_related("teaching_point", "teacher", "venue", "training_class"),
+            self.request.user,
         )
         cls = _int_param(self.request, "training_class")
         return qs.filter(training_class_id=cls).order_by("starts_at") if cls else qs.order_by("-starts_at")
