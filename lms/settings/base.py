@@ -308,6 +308,14 @@ STUDY_HEARTBEAT_MAX_GAP = env_int("STUDY_HEARTBEAT_MAX_GAP", 300)  # longer sile
 # --- quotas: summary rebuild + warnings every 6 hours (lms/quotas/tasks.py) -------------------------
 CELERY_BEAT_SCHEDULE["quotas-refresh"] = {"task": "lms.quotas.tasks.quota_refresh", "schedule": 6 * 3600.0}
 
+# --- classes, sign-in and attendance (lms/training/; defaults and meaning in lms/training/conf.py) ---
+TRAINING_SIGNIN_OPEN_BEFORE_MINUTES = env_int("TRAINING_SIGNIN_OPEN_BEFORE_MINUTES", 30)  # sign-in + roll call
+TRAINING_SIGNIN_CLOSE_AFTER_MINUTES = env_int("TRAINING_SIGNIN_CLOSE_AFTER_MINUTES", 15)
+TRAINING_SESSION_MAX_HOURS = env_int("TRAINING_SESSION_MAX_HOURS", 8)
+TRAINING_CLASS_MAX_CAPACITY = env_int("TRAINING_CLASS_MAX_CAPACITY", 1000)
+TRAINING_CLASS_MAX_DAYS = env_int("TRAINING_CLASS_MAX_DAYS", 60)
+CELERY_BEAT_SCHEDULE["training-attendance-settle"] = {"task": "lms.training.tasks.attendance_settle", "schedule": 60.0}
+
 # --- teacher pool (teachers/; defaults in teachers/conf.py) -----------------------------------
 TEACHER_EVALUATION_WINDOW_DAYS = env_int("TEACHER_EVALUATION_WINDOW_DAYS", 7)
 TEACHER_FEEDBACK_MIN_RESPONSES = env_int("TEACHER_FEEDBACK_MIN_RESPONSES", 3)
