@@ -154,3 +154,20 @@ def site_report(broadcast: LiveBroadcast, *, now: dt.datetime | None = None) -> 
         )
     )
     return rows
+
+
+def sessions_to_broadcast(user, *, now: dt.datetime | None = None, days: int = 60):
+    """Coming sessions of classes the user runs that are not live sessions yet."""
+    from lms.training.models import ClassSession
+
+    now = now or timezone.now()
+    qs = ClassSession.objects.select_related("training_class__school").filter(
+        ends_at__gte=now, starts_at__lte=now + dt.timedelta(days=days), live__isnull=True
+    )
+    qs = qs.exclude(training_class__status=TrainingClass.Status.CANCELLED)
+    scope = policy.scope_of(user)
+    if not scope.is_all:
+        if not scope.can_manage_schools:
+            return qs.none()
+        qs = qs.filter(training_class__school_id__in=scope.school_ids)
+    return qs.order_by("starts_at")

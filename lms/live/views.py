@@ -50,6 +50,7 @@ def index(request):
         {
             "upcoming": list(selectors.broadcasts_upcoming(request.user)[:30]),
             "managed": managed,
+            "to_broadcast": list(selectors.sessions_to_broadcast(request.user)[:30]),
             "disabled": conf.unavailable_reason(),
         },
     )

@@ -286,3 +286,26 @@ def test_live_nginx_without_nginx_says_why(settings, tmp_path):
     call_command("live_nginx", stdout=out)
     assert "直播功能未启用" in out.getvalue() and "apt-get install" in out.getvalue()
     assert not Path(settings.LIVE_VAR_DIR, "nginx.conf").exists()
+
+
+def test_school_sets_a_session_live_from_the_live_page(live, roles):
+    session = ClassSession.objects.create(
+        training_class=live.session.training_class,
+        kind=ClassSession.Kind.OPTIONAL,
+        title="专题辅导",
+        starts_at=timezone.now() + dt.timedelta(days=1),
+        ends_at=timezone.now() + dt.timedelta(days=1, hours=2),
+    )
+    site = live.site_links.get().site
+    staff = Client()
+    staff.force_login(roles.city_staff)
+    assert f"/live/sessions/{session.pk}/setup/" in staff.get("/live/").content.decode()
+    other = Client()
+    other.force_login(roles.town_b_staff)
+    assert f"/live/sessions/{session.pk}/setup/" not in other.get("/live/").content.decode()
+    assert other.post(f"/live/sessions/{session.pk}/setup/", {"sites": [site.pk]}).status_code in (403, 404)
+    response = staff.post(f"/live/sessions/{session.pk}/setup/", {"sites": [site.pk]})
+    broadcast = LiveBroadcast.objects.get(session=session)
+    assert response.status_code == 302 and response["Location"] == f"/live/{broadcast.pk}/manage/"
+    assert list(broadcast.sites.all()) == [site]
+    assert broadcast.lesson is not None and not broadcast.lesson.live
