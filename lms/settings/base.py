@@ -3,6 +3,7 @@ each component has an embedded default so that a new user needs nothing but Pyth
 
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -74,6 +75,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "axes",
     # django
     "django.contrib.admin",
     "django.contrib.auth",
@@ -95,6 +97,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
     "lms.params.BadParameterMiddleware",
+    "axes.middleware.AxesMiddleware",  # last: turns a refused login into the 429 page
 ]
 
 ROOT_URLCONF = "lms.urls"
@@ -324,12 +327,29 @@ CELERY_BEAT_SCHEDULE["teachers-evaluation-reminders"] = {
     "schedule": 3600.0,
 }
 
-# --- login rate limit and recovery sweeps (lms/portal/ratelimit.py, lms/portal/recovery.py) ----
-# Every password check (portal, admin, API basic auth) goes through the limiter; its counters
-# live in the cache, so set REDIS_CACHE_URL when running several web processes.
-AUTHENTICATION_BACKENDS = ["lms.portal.ratelimit.RateLimitedModelBackend"]
-LOGIN_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 10)
-LOGIN_FAILURE_WINDOW = env_int("LOGIN_FAILURE_WINDOW", 600)
+# --- login throttling (lms/portal/ratelimit.py on django-axes) and recovery sweeps ------------
+# Every password check (portal, admin, API basic auth) is counted in the database (axes), so
+# all web processes and machines share the counts. Limits per account+address, per address,
+# and a progressive per-account delay; see lms/portal/ratelimit.py.
+AUTHENTICATION_BACKENDS = ["lms.portal.ratelimit.LoginThrottleBackend", "django.contrib.auth.backends.ModelBackend"]
+LOGIN_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 10)  # one account from one address
+LOGIN_FAILURE_IP_LIMIT = env_int("LOGIN_FAILURE_IP_LIMIT", 100)  # one address, all accounts
+LOGIN_FAILURE_WINDOW = env_int("LOGIN_FAILURE_WINDOW", 600)  # seconds a failure is remembered
+LOGIN_ACCOUNT_FREE_FAILURES = env_int("LOGIN_ACCOUNT_FREE_FAILURES", 10)  # then 1 s, 2 s, 4 s … waits
+LOGIN_ACCOUNT_MAX_DELAY = env_int("LOGIN_ACCOUNT_MAX_DELAY", 60)  # the longest wait strangers can cause
+# Forwarded client addresses (X-Real-IP / X-Forwarded-For) are believed only from these hosts.
+TRUSTED_PROXIES = [p.strip() for p in os.environ.get("TRUSTED_PROXIES", "").split(",") if p.strip()]
+AXES_HANDLER = "lms.portal.ratelimit.LoginAttempts"
+AXES_FAILURE_LIMIT = LOGIN_FAILURE_LIMIT
+AXES_COOLOFF_TIME = timedelta(seconds=LOGIN_FAILURE_WINDOW)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_CLIENT_IP_CALLABLE = "lms.portal.ratelimit.client_ip"
+AXES_USERNAME_CALLABLE = "lms.portal.ratelimit.username_key"
+AXES_LOCKOUT_CALLABLE = "lms.portal.ratelimit.lockout_response"
+AXES_RESET_ON_SUCCESS = True
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False  # refused attempts do not extend a wait
+AXES_DISABLE_ACCESS_LOG = True  # failures only; successful logins are not logged by axes
+AXES_VERBOSE = False
 CELERY_IMPORTS = ["lms.portal.recovery"]
 CELERY_BEAT_SCHEDULE["videos-requeue-stale"] = {
     "task": "lms.portal.recovery.videos_requeue_stale_task",

@@ -6,6 +6,7 @@ which sets X-Forwarded-Proto; Django trusts only that header."""
 
 import os
 
+from csp.constants import NONE, SELF, UNSAFE_INLINE
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F403
@@ -44,23 +45,44 @@ SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"  # Wagtail's preview views opt into SAMEORIGIN themselves
 MIDDLEWARE = [*MIDDLEWARE]
-MIDDLEWARE.insert(
-    MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1, "lms.portal.security.CSPMiddleware"
-)
-# Content-Security-Policy (Django 5.2 has no built-in CSP): nonce-free, same-origin only.
-# Pages and the Wagtail admin use inline <script>/<style>, so 'unsafe-inline' is allowed for
-# those two directives; everything else (fetches, media, frames, forms) stays on our own
-# origin plus the CDN host that serves HLS. See lms/portal/security.py.
+_after_security = MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1
+MIDDLEWARE[_after_security:_after_security] = [
+    "csp.middleware.CSPMiddleware",
+    "lms.portal.security.PermissionsPolicyMiddleware",
+]
+# Content-Security-Policy by django-csp: nonce-free, same-origin only. Pages and the Wagtail
+# admin use inline <script>/<style>, so 'unsafe-inline' is allowed for those two directives;
+# everything else (fetches, media, frames, forms) stays on our own origin plus the CDN host
+# that serves HLS (hls.js plays through MediaSource: blob: media, maybe a blob: worker).
+# frame-ancestors 'self' keeps Wagtail's preview iframe; X-Frame-Options covers old browsers.
 CSP_CDN_ORIGINS = [o for o in os.environ.get("CSP_CDN_ORIGINS", "").split(",") if o]
 if os.environ.get("S3_CUSTOM_DOMAIN"):
     CSP_CDN_ORIGINS.append("https://" + os.environ["S3_CUSTOM_DOMAIN"])
 if os.environ.get("S3_ENDPOINT_URL"):
     CSP_CDN_ORIGINS.append(os.environ["S3_ENDPOINT_URL"].rstrip("/"))
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, UNSAFE_INLINE],
+        "style-src": [SELF, UNSAFE_INLINE],
+        "img-src": [SELF, "data:", "blob:", *CSP_CDN_ORIGINS],
+        "media-src": [SELF, "blob:", *CSP_CDN_ORIGINS],
+        "connect-src": [SELF, *CSP_CDN_ORIGINS],
+        "font-src": [SELF, "data:"],
+        "worker-src": [SELF, "blob:"],
+        "frame-src": [SELF],
+        "frame-ancestors": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+    }
+}
 
-# --- login and API rate limits -----------------------------------------------------------------
-# Every password check (portal, Wagtail/Django admin, API basic auth) goes through the limiter;
-# its counters live in the cache, so set REDIS_CACHE_URL when running several web processes.
-PROXY_IP_HEADER = os.environ.get("PROXY_IP_HEADER", "HTTP_X_REAL_IP")  # set by deploy/nginx.conf
+# --- login throttling (lms/portal/ratelimit.py): counts live in the database, shared by all --------
+# The client address is nginx's X-Real-IP only when the request comes from nginx itself: the
+# proxy on this host by default; list the proxies' addresses/networks when it runs elsewhere
+# (docker-compose: the compose network). Anyone else's forwarded headers are ignored.
+TRUSTED_PROXIES = [p.strip() for p in os.environ.get("TRUSTED_PROXIES", "127.0.0.1,::1").split(",") if p.strip()]
 
 # --- limits on what clients may send ----------------------------------------------------------
 # Form/JSON bodies: 10 MB in memory; bigger uploads (videos) stream to temporary files.

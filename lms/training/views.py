@@ -19,6 +19,7 @@ from django.views.decorators.http import require_POST
 from lms import params
 from lms.accounts.scope import scope_for, scoped
 from lms.members.models import Member
+from lms.portal.ratelimit import throttle_page
 
 from . import ical, selectors, services, signin
 from .forms import ClassForm, CodeForm, PlanForm, PlannedClassForm, ReviewForm, SessionForm
@@ -399,6 +400,7 @@ def _signin_done(request, result: services.SignIn):
 
 
 @login_required
+@throttle_page("signin")  # one budget with the API's sign-in (guessing six-digit codes)
 def signin_code(request):
     form = CodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():

@@ -135,7 +135,9 @@ def test_enrolling_an_impossible_member_id_is_400(roles, member_id):
     client = Client()
     client.force_login(roles.superuser)
     response = client.post(
-        f"/api/v1/training/classes/{training_class.pk}/enrol/", {"members": [member_id]}, content_type="application/json"
+        f"/api/v1/training/classes/{training_class.pk}/enrol/",
+        {"members": [member_id]},
+        content_type="application/json",
     )
     assert response.status_code == 400
     _chinese(response)

@@ -11,9 +11,8 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
-from django.test import Client, RequestFactory, override_settings
+from django.test import Client, override_settings
 
-from lms.portal.security import CSPMiddleware
 from tests.factories import UserFactory
 
 from .urlwalk import fill, is_concrete, params, patterns
@@ -95,25 +94,19 @@ def test_production_responses_carry_security_headers(tmp_path):
     assert headers["referrer-policy"] == "same-origin"
     assert headers["x-frame-options"] == "DENY"
     assert headers["cross-origin-opener-policy"] == "same-origin"
-    csp = headers["content-security-policy"]
-    assert "default-src 'self'" in csp and "object-src 'none'" in csp
-    assert "https://cdn.example.cn" in csp  # HLS from the CDN path may play
-    # Plain HTTP is redirected to HTTPS; unknown Host headers are refused.
-    assert probe["plain_status"] == 301 and probe["plain_location"].startswith("https://lms.example.cn/")
-    assert probe["evil_status"] == 400
-
-
-def test_csp_middleware_allows_hls_and_inline_but_nothing_foreign():
-    request = RequestFactory().get("/")
-    with override_settings(CSP_CDN_ORIGINS=["https://cdn.example.cn"]):
-        response = CSPMiddleware(lambda r: __import__("django.http").http.HttpResponse("ok"))(request)
-    policy = dict(part.strip().split(" ", 1) for part in response.headers["Content-Security-Policy"].split(";"))
+    csp = headers["content-security-policy"]  # django-csp, lms/settings/production.py
+    policy = dict(part.strip().split(" ", 1) for part in csp.split(";"))
+    assert policy["default-src"] == "'self'" and policy["object-src"] == "'none'"
     assert policy["script-src"] == "'self' 'unsafe-inline'"
+    # HLS from the CDN path may play (hls.js: blob: media), and nothing else foreign.
     assert "blob:" in policy["media-src"] and "https://cdn.example.cn" in policy["media-src"]
     assert "https://cdn.example.cn" in policy["connect-src"]
     assert policy["frame-ancestors"] == "'self'"
-    assert "http:" not in response.headers["Content-Security-Policy"]
-    assert response.headers["Permissions-Policy"]
+    assert "http:" not in csp
+    assert headers["permissions-policy"].startswith("camera=(self)")
+    # Plain HTTP is redirected to HTTPS; unknown Host headers are refused.
+    assert probe["plain_status"] == 301 and probe["plain_location"].startswith("https://lms.example.cn/")
+    assert probe["evil_status"] == 400
 
 
 # --- CSRF ----------------------------------------------------------------------------------------
