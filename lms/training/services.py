@@ -401,6 +401,7 @@ def session_save(*, user, session: ClassSession) -> ClassSession:
         raise ValidationError(errors)
     session.save()
     compliance_refresh(training_class)
+    _credited_days_follow_schedule(training_class)
     return session
 
 
@@ -412,6 +413,14 @@ def session_delete(*, user, session: ClassSession) -> None:
         raise ValidationError("该课次已有签到记录，不能删除。")
     session.delete()
     compliance_refresh(training_class)
+    _credited_days_follow_schedule(training_class)
+
+
+def _credited_days_follow_schedule(training_class: TrainingClass) -> None:
+    """A session added to or removed from a class day changes that day's scheduled time, and so
+    whether the attendance already recorded still reaches the share the rule asks for."""
+    if Attendance.objects.filter(session__training_class=training_class).exists():
+        credited_days_recompute(training_class)
 
 
 # --- enrolment -------------------------------------------------------------------------------
@@ -631,35 +640,105 @@ def attendance_mark_present(
     return attendance, created
 
 
-def _sign_in(session: ClassSession, member_id: int, source: str) -> SignIn:
+_INSERT_ENROLLED = (
+    "INSERT INTO {attendance} (session_id, member_id, present, source, signed_at, recorded_by_id) "
+    "SELECT t.sid, m.id, %s, %s, %s, NULL FROM {member} m "
+    "JOIN {enrollment} e ON e.member_id = m.id AND e.training_class_id = %s "
+    "CROSS JOIN ({targets}) t "
+    "WHERE m.user_id = %s "
+    "ON CONFLICT (session_id, member_id) DO NOTHING RETURNING session_id, id, member_id"
+)
+
+
+def _insert_enrolled(user_id: int, class_id: int, session_ids: list[int], source: str, now: dt.datetime) -> dict:
+    """The sign-in's common case in one statement: mark the user's member present at
+    ``session_ids`` if they are enrolled in the class (no row, no enrolment, no member → no
+    insert). Returns {session id: (row id, member id)} for the rows it inserted."""
+    q = connection.ops.quote_name
+    targets = " UNION ALL ".join(["SELECT %s AS sid"] * len(session_ids))
+    sql = _INSERT_ENROLLED.format(
+        attendance=q(Attendance._meta.db_table),
+        member=q(Member._meta.db_table),
+        enrollment=q(Enrollment._meta.db_table),
+        targets=targets,
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [True, source, now, class_id, *session_ids, user_id])
+        return {sid: (row_id, member_id) for sid, row_id, member_id in cursor.fetchall()}
+
+
+def _class_sessions(session_id: int) -> list[ClassSession]:
+    """All sessions of the class ``session_id`` belongs to, with the class (one query)."""
+    from django.db.models import Subquery
+
+    class_id = ClassSession.objects.filter(pk=session_id).values("training_class_id")
+    return list(
+        ClassSession.objects.select_related("training_class")
+        .filter(training_class_id=Subquery(class_id))
+        .order_by("starts_at", "id")
+    )
+
+
+def _sign_in(user, session_id: int, source: str) -> SignIn:
+    """Sign the user's member in for the class day of ``session_id``.
+
+    Fast path (a first scan, the burst at the start of a class): one query for the class's
+    sessions, the window checks in Python, one INSERT … SELECT that also proves membership
+    and enrolment. Anything else (a repeat, a refusal to explain, a row roll call marked
+    absent) takes the general path, which gives the same answers one check at a time."""
     now = timezone.now()
+    sessions = _class_sessions(session_id)
+    session = next((s for s in sessions if s.pk == session_id), None)
+    if session is None:
+        raise SignInRefused(signin.FORGED)
+    day = session_day(session)
+    sessions = [s for s in sessions if session_day(s) == day]
+    for s in sessions:
+        s.training_class = session.training_class
+    targets = [session] + [s for s in sessions if s.pk != session.pk and signin_open(s, now)]
+    if signin_open(session, now) and session.training_class.status == TrainingClass.Status.PUBLISHED:
+        inserted = _insert_enrolled(user.pk, session.training_class_id, [t.pk for t in targets], source, now)
+        if len(inserted) == len(targets):
+            row_id, member_id = inserted[session.pk]
+            attendance = Attendance(
+                id=row_id, session=session, member_id=member_id, present=True, source=source, signed_at=now
+            )
+            if session.ends_at <= now:
+                credited_days_recompute(session.training_class, [member_id], now=now)
+            present_ids = set(inserted)
+            if len(sessions) > len(targets):
+                present_ids |= set(
+                    Attendance.objects.filter(
+                        session_id__in=[s.pk for s in sessions], member_id=member_id, present=True
+                    ).values_list("session_id", flat=True)
+                )
+            return SignIn(attendance=attendance, created=True, sessions=sessions, present_ids=present_ids)
+    else:
+        inserted = {}
+    member_id = _member_id(user)
     reason = signin_refusal(session, member_id, now)
     if reason:
         raise SignInRefused(reason)
-    sessions = day_sessions(session)
-    open_now = [s for s in sessions if s.pk != session.pk and signin_open(s, now)]
     attendance, created = attendance_mark_present(
-        session=session, member_id=member_id, source=source, also=open_now, now=now
+        session=session, member_id=member_id, source=source, also=targets[1:], now=now
     )
     present_ids = set(
         Attendance.objects.filter(
             session_id__in=[s.pk for s in sessions], member_id=member_id, present=True
         ).values_list("session_id", flat=True)
     )
-    return SignIn(attendance=attendance, created=created, sessions=sessions, present_ids=present_ids)
+    return SignIn(attendance=attendance, created=created or bool(inserted), sessions=sessions, present_ids=present_ids)
 
 
 def attendance_sign_in_token(*, user, token: str, session_id: int | None = None) -> SignIn:
     """A member scanned the QR: check token, session window and enrolment, then sign in for the
     class day. Unpacks as (attendance, newly_marked); raises SignInRefused with the reason."""
-    member_id = _member_id(user)
+    if not getattr(user, "is_authenticated", False):
+        raise SignInRefused(NOT_MEMBER)
     result = signin.token_check(token, session_id)
     if not result.ok:
         raise SignInRefused(result.error)
-    session = ClassSession.objects.select_related("training_class").filter(pk=result.session_id).first()
-    if session is None:
-        raise SignInRefused(signin.FORGED)
-    return _sign_in(session, member_id, Attendance.Source.QR)
+    return _sign_in(user, result.session_id, Attendance.Source.QR)
 
 
 def attendance_sign_in_code(*, user, code: str) -> SignIn:
@@ -670,15 +749,15 @@ def attendance_sign_in_code(*, user, code: str) -> SignIn:
     if not (len(code) == 6 and code.isdigit() and code.isascii()):
         raise SignInRefused("请输入大屏上显示的6位数字签到码。")
     now = timezone.now()
-    candidates = ClassSession.objects.select_related("training_class").filter(
+    candidates = ClassSession.objects.filter(
         training_class__enrollments__member_id=member_id,
         training_class__status=TrainingClass.Status.PUBLISHED,
         starts_at__lte=now + dt.timedelta(minutes=conf.signin_open_before_minutes()),
         ends_at__gte=now - dt.timedelta(minutes=conf.signin_close_after_minutes()),
-    )
-    for session in candidates:
-        if signin.code_matches(session.pk, code):
-            return _sign_in(session, member_id, Attendance.Source.CODE)
+    ).values_list("pk", flat=True)
+    for session_id in candidates:
+        if signin.code_matches(session_id, code):
+            return _sign_in(user, session_id, Attendance.Source.CODE)
     raise SignInRefused(NO_SESSION)
 
 

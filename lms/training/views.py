@@ -12,6 +12,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
@@ -379,14 +380,18 @@ def signin_token(request, token: str):
     try:
         result = services.attendance_sign_in_token(user=request.user, token=token)
     except services.SignInRefused as exc:
-        return render(request, "training/signin_result.html", {"ok": False, "reason": exc.reason}, status=403)
+        return _signin_page({"ok": False, "reason": exc.reason}, status=403)
     return _signin_done(request, result)
 
 
+def _signin_page(context: dict, status: int = 200) -> HttpResponse:
+    """The stand-alone result page, rendered without the site's context processors: 500 phones
+    open it at once, and it needs no roles, messages or navigation."""
+    return HttpResponse(render_to_string("training/signin_result.html", context), status=status)
+
+
 def _signin_done(request, result: services.SignIn):
-    return render(
-        request,
-        "training/signin_result.html",
+    return _signin_page(
         {
             "ok": True,
             "created": result.created,
