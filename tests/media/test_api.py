@@ -34,7 +34,10 @@ def test_staff_upload_is_processed_and_status_readable(roles, login, media_root,
     assert detail["progress"] == 100
     assert detail["hls_url"].endswith("/master.m3u8")
     assert detail["mp4_url"] and detail["poster_url"]
-    assert [r["height"] for r in detail["renditions"]] == [360]
+    assert [(r["kind"], r["height"]) for r in detail["renditions"]] == [("audio", 0), ("video", 240), ("video", 360)]
+    audio = detail["renditions"][0]
+    assert detail["has_audio_only"] and detail["audio_url"] == audio["playlist_url"] and audio["codecs"] == "mp4a.40.2"
+    assert detail["kind"] == "video" and detail["kind_display"] == "视频"
     video = Video.objects.get(pk=body["id"])
     assert video.uploaded_by == roles.town_a_staff
     assert video.original.name.startswith("videos/originals/") and video.original.name.endswith(".mp4")
