@@ -95,7 +95,11 @@ def prepare(members: int, rounds: int) -> tuple[list[int], list[str], str]:
         )
         session_ids.append(s.pk)
         Enrollment.objects.bulk_create([Enrollment(training_class=c, member=m) for m in Member.objects.all()])
-    backend = settings.AUTHENTICATION_BACKENDS[0]
+    from django.contrib.auth import load_backend
+
+    # The backend a real password login records: the first that can load users (a throttling
+    # backend such as axes' only refuses attempts).
+    backend = next(b for b in settings.AUTHENTICATION_BACKENDS if hasattr(load_backend(b), "get_user"))
     store_class = import_module(settings.SESSION_ENGINE).SessionStore
     cookies, tokens = [], []
     for u in users:
