@@ -21,14 +21,16 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files import File
 from django.db import transaction
-from django.db.models import F
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare
 
 from courses import watch
-from courses.models import CourseIndexPage, CoursePage, LessonPage, StudyDay, StudyProgress
+from courses.models import CourseIndexPage, CoursePage, LessonPage
+from courses.selectors import WatchableLesson
+from courses.services import progress_heartbeat_apply
 from lms.accounts import policy
 from lms.audit.services import audit_record
+from lms.members.models import Member
 from lms.training import signin
 from lms.training.models import Attendance, ClassSession, TrainingClass
 from lms.training.services import SignInRefused, attendance_mark_present, signin_refusal
@@ -347,8 +349,8 @@ def live_heartbeat_apply(
     *, user, broadcast: LiveBroadcast, intervals, site_id=None, now: dt.datetime | None = None
 ) -> dict:
     """A live player's heartbeat: presence for the department view and, for a member, credit
-    for the really-played broadcast seconds by courses.watch's rule (new seconds only, capped
-    by the wall clock since the previous heartbeat × the maximum rate). Seconds claimed beyond
+    for the really-played broadcast seconds by courses' heartbeat service (new seconds only,
+    capped by the wall clock × the maximum rate, per lesson and per member). Seconds claimed beyond
     the broadcast so far are cut off — live content after "now" does not exist yet."""
     if not policy.may_watch(user):
         raise PermissionDenied("请使用党员或工作人员账号收看直播。")
@@ -370,7 +372,7 @@ def live_heartbeat_apply(
         )
         viewer = LiveViewer.objects.select_for_update().get(pk=viewer.pk)
         if member_id and broadcast.lesson_id:
-            credited = _credit_member(member_id, broadcast.lesson, reported, now)
+            credited = _credit_member(member_id, broadcast.lesson_id, reported, elapsed, now)
         viewer.last_seen_at = max(viewer.last_seen_at, now)
         viewer.broadcast_site = site or viewer.broadcast_site
         viewer.credited_seconds = round(viewer.credited_seconds + credited, 3)
@@ -384,30 +386,14 @@ def live_heartbeat_apply(
     }
 
 
-def _credit_member(member_id: int, lesson: LessonPage, reported, now: dt.datetime) -> float:
-    """courses.watch.credit applied to the member's StudyProgress of the broadcast's lesson
-    (row-locked, like courses.services.progress_heartbeat_apply)."""
-    locked = StudyProgress.objects.select_for_update()
-    progress = locked.filter(member_id=member_id, lesson=lesson).first()
-    if progress is None:
-        progress, _ = StudyProgress.objects.get_or_create(member_id=member_id, lesson=lesson)
-        progress = locked.get(pk=progress.pk)
-    elapsed = None if progress.last_heartbeat_at is None else (now - progress.last_heartbeat_at).total_seconds()
-    result = watch.credit(stored=progress.intervals, reported=reported, elapsed_seconds=elapsed)
-    progress.intervals = [[round(s, 3), round(e, 3)] for s, e in result.intervals]
-    progress.watched_seconds = round(watch.measure(result.intervals), 3)
-    if progress.last_heartbeat_at is None or now > progress.last_heartbeat_at:
-        progress.last_heartbeat_at = now
-    progress.save(update_fields=["intervals", "watched_seconds", "last_heartbeat_at", "updated_at"])
-    credited = round(result.credited_seconds, 3)
-    if credited > 0:
-        day = timezone.localdate(now)
-        updated = StudyDay.objects.filter(member_id=member_id, lesson=lesson, day=day).update(
-            credited_seconds=F("credited_seconds") + credited
-        )
-        if not updated:
-            StudyDay.objects.create(member_id=member_id, lesson=lesson, day=day, credited_seconds=credited)
-    return credited
+def _credit_member(member_id: int, lesson_id: int, reported, elapsed: float, now: dt.datetime) -> float:
+    """courses' own heartbeat service on the broadcast's lesson, with the broadcast so far as
+    the "video": the same StudyProgress/StudyDay rows, per-lesson cap and per-member budget
+    (a member cannot earn a live class and a lesson in another tab at once)."""
+    member = Member.objects.get(pk=member_id)
+    state = WatchableLesson(pk=lesson_id, duration_seconds=elapsed, is_playable=True)
+    result = progress_heartbeat_apply(member=member, lesson=state, intervals=[list(i) for i in reported], now=now)
+    return result.credited_seconds
 
 
 # --- 收看点 sign-in and headcount ----------------------------------------------------------------------
