@@ -4,15 +4,17 @@ For each of the last ``ctx.years`` years (ending this year): an approved annual 
 school; 129 classes county-wide (19 at the city school, 10 per town school) on working days,
 each linked to a planned class; about 7 % of them break the 5+1+N template and stay drafts;
 the rest are published with sessions at teaching points and leader lectures by roster
-teachers (no teacher or teaching point is double-booked on a day).
+teachers (no teacher or teaching point is double-booked on a day). All three kinds of
+teacher teach: 领导干部 the leader lecture, 身边榜样 the teaching-point visit (a model
+villager or role model shows the site), 专家教授 the optional items and the rotation class's
+专题辅导 — so the evaluations and the annual assessment cover the whole pool.
 
-Enrolment: about 2.3 trainings per member and year (the district in the sources: 230,000 at
-101,599 members); 7 % of members are never trained. Attendance rows are written for the
-sessions that carry the day — the leader lecture and the teaching-point visit (plus the
-second day of two-day rotation classes) — not for every short item, which keeps the rows at
-about two per training (≈2.3 M rows for five years) while the credited-day rule
-(lms.training.credit, applied here to the same in-memory data) still decides the days. Most
-trainees attend; a few attend only the lecture (their day is not credited); a few are absent.
+Enrolment: about 3 trainings per member and year (the district in the sources: 230,000 at
+101,599 members, besides the winter/spring classes for every member); 7 % of members are
+never trained. Attendance rows are written for every session a trainee sat through, so a
+credited day carries the hours really scheduled (about 6 h); the credited-day rule
+(lms.training.credit, applied here to the same in-memory data) decides the days and hours.
+Most trainees attend; a few attend only the lecture (their day is not credited); a few are absent.
 Classes after today have enrolments but no attendance. The member ``dangyuan`` is enrolled in
 a class at 伦镇 whose sign-in session starts this half hour, so the QR sign-in can be tried
 right after seeding. Next year's plans of 伦镇 and 房寺镇 await approval.
@@ -40,7 +42,7 @@ from .template import MANDATORY_KINDS, check_template
 Kind = ClassSession.Kind
 CITY_CLASSES = 19
 TOWN_CLASSES = 10
-TRAININGS_PER_MEMBER = 2.3
+TRAININGS_PER_MEMBER = 3.0
 NEVER_TRAINED = 0.07
 NONCOMPLIANT = 0.07
 CITY_TOPICS = [
@@ -150,7 +152,8 @@ def _at(day: dt.date, h: int, m: int = 0) -> dt.datetime:
     return dt.datetime.combine(day, dt.time(h, m), tzinfo=timezone.get_current_timezone())
 
 
-def _roster_teacher_ids(year: int) -> list[int]:
+def _roster_teachers(year: int) -> dict[str, list[int]]:
+    """The year's roster by kind; a kind with nobody on the roster borrows the whole roster."""
     from teachers.models import Teacher
 
     try:
@@ -159,8 +162,14 @@ def _roster_teacher_ids(year: int) -> list[int]:
         qs = roster_teachers(year)
     except ImportError:
         qs = Teacher.objects.filter(is_active=True)
-    leaders = list(qs.filter(kind=Teacher.Kind.LEADER).values_list("id", flat=True))
-    return leaders or list(qs.values_list("id", flat=True))
+    everyone = list(qs.values_list("id", flat=True))
+    by_kind = {k: list(qs.filter(kind=k).values_list("id", flat=True)) for k in Teacher.Kind.values}
+    return {k: ids or everyone for k, ids in by_kind.items()}
+
+
+def _roster_teacher_ids(year: int) -> list[int]:
+    """Leading cadres on the year's roster (they give the 领导讲课)."""
+    return _roster_teachers(year)["leader"]
 
 
 class _Bookings:
@@ -187,8 +196,9 @@ class _Bookings:
         return p
 
 
-def _sessions_for(rng, c: TrainingClass, bookings: _Bookings, points: list[int], teachers: list[int]):
-    """Sessions of one class (unsaved) and the indexes of those that get attendance rows."""
+def _sessions_for(rng, c: TrainingClass, bookings: _Bookings, points: list[int], teachers: dict[str, list[int]]):
+    """Sessions of one class (unsaved) and the indexes of those a trainee who attends sits
+    through (all of them); the leader lecture comes first in that list."""
     d1 = c.start_date
     s = []
 
@@ -206,21 +216,56 @@ def _sessions_for(rng, c: TrainingClass, bookings: _Bookings, points: list[int],
         _at(d1, 12),
         title=rng.choice(LECTURES),
         room=c.place,
-        teacher_id=bookings.teacher(rng, d1, teachers),
+        teacher_id=bookings.teacher(rng, d1, teachers["leader"]),
     )
-    carry = [lecture]
     if c.is_rotation:
         d2 = c.end_date
-        carry.append(add(Kind.OPTIONAL, _at(d1, 14), _at(d1, 16, 30), title="支部书记履职能力专题辅导", room=c.place))
+        add(
+            Kind.OPTIONAL,
+            _at(d1, 14),
+            _at(d1, 16, 30),
+            title="支部书记履职能力专题辅导",
+            room=c.place,
+            teacher_id=bookings.teacher(rng, d1, teachers["expert"]),
+        )
         point = bookings.point(rng, d2, points)
-        carry.append(add(Kind.TEACHING_POINT, _at(d2, 9), _at(d2, 11, 30), teaching_point_id=point))
+        add(
+            Kind.TEACHING_POINT,
+            _at(d2, 9),
+            _at(d2, 11, 30),
+            teaching_point_id=point,
+            teacher_id=bookings.teacher(rng, d2, teachers["role_model"]),
+        )
         add(Kind.OPTIONAL, _at(d2, 14), _at(d2, 16), title="交流研讨", room=c.place)
     else:
         point = bookings.point(rng, d1, points)
-        carry.append(add(Kind.TEACHING_POINT, _at(d1, 14), _at(d1, 16, 30), teaching_point_id=point))
+        add(
+            Kind.TEACHING_POINT,
+            _at(d1, 14),
+            _at(d1, 16, 30),
+            teaching_point_id=point,
+            teacher_id=bookings.teacher(rng, d1, teachers["role_model"]),
+        )
         if rng.random() < 0.3:
-            add(Kind.OPTIONAL, _at(d1, 16, 40), _at(d1, 17, 30), title=rng.choice(OPTIONAL_TITLES), room=c.place)
-    return s, carry
+            add(
+                Kind.OPTIONAL,
+                _at(d1, 16, 40),
+                _at(d1, 17, 30),
+                title=rng.choice(OPTIONAL_TITLES),
+                room=c.place,
+                teacher_id=bookings.teacher(rng, d1, teachers["expert"]),
+            )
+    return s, [lecture] + [i for i in range(len(s)) if i != lecture]
+
+
+def _choose_trainees(rng, pool: list[int], size: int, trainings: dict[int, int]) -> list[int]:
+    """Schools enrol those behind first: two thirds of the seats go to the members with the
+    fewest trainings so far this year (ties at random), the rest to anyone in the pool."""
+    behind = int(size * 2 / 3)
+    order = sorted(pool, key=lambda m: (trainings[m], rng.random()))
+    chosen = order[:behind]
+    rest = order[behind:]
+    return chosen + rng.sample(rest, min(len(rest), size - behind))
 
 
 def _break_template(rng, sessions: list[ClassSession]) -> list[ClassSession]:
@@ -274,7 +319,7 @@ def seed(ctx) -> None:
 
 def _seed_year(ctx, rng, year, city, towns, schools, points_by_town, all_points, reviewer, pools, per_class, totals):
     pool_all, pool_town, secretaries = pools
-    teachers = _roster_teacher_ids(year)
+    teachers = _roster_teachers(year)
     bookings = _Bookings()
     days = _working_days(year)
     # plans and classes
@@ -300,7 +345,7 @@ def _seed_year(ctx, rng, year, city, towns, schools, points_by_town, all_points,
         chosen = sorted(rng.sample(days, count))
         for i, day in enumerate(chosen):
             title, module = topics[i % len(topics)]
-            rotation = s.pk == city.pk and i % 6 == 3
+            rotation = s.pk == city.pk and i % 5 == 3
             if rotation:
                 title, module = "基层党组织书记集中轮训班", "professional"
             audiences = (
@@ -365,17 +410,32 @@ def _seed_year(ctx, rng, year, city, towns, schools, points_by_town, all_points,
 
     # enrolment, attendance, credited days
     enrol_rows, att_rows, credit_rows = [], [], []
+    rotated: set[int] = set()
+    trainings: dict[int, int] = defaultdict(int)
+    resized: list[TrainingClass] = []
     for c, sessions, carry in per_class_sessions:
         if c.status != TrainingClass.Status.PUBLISHED:
             continue
         if c.is_rotation:
-            pool = secretaries
+            # Secretaries not yet through this year's rotation class come first.
+            pool = [m for m in secretaries if m not in rotated] or secretaries
         elif c.school_id == city.pk:
             pool = pool_all
         else:
             pool = pool_town[c.school_id]
-        size = min(len(pool), int(per_class * rng.uniform(0.8, 1.2)), c.capacity)
-        members = rng.sample(pool, size)
+        scale = 1.0
+        if not c.is_rotation and c.school_id != city.pk and pool_town:
+            # Town classes are as big as the town: a town with more members runs fuller classes.
+            scale = len(pool) / (sum(len(p) for p in pool_town.values()) / len(pool_town))
+        size = min(len(pool), int(per_class * scale * rng.uniform(0.8, 1.2)))
+        if size > c.capacity:
+            c.capacity = (size // 10 + 1) * 10
+            resized.append(c)
+        members = _choose_trainees(rng, pool, size, trainings)
+        for m in members:
+            trainings[m] += 1
+        if c.is_rotation:
+            rotated.update(members)
         enrolled_at = _at(c.start_date - dt.timedelta(days=7), 10)
         enrol_rows += [(c.pk, m, enrolled_at) for m in members]
         if c.end_date > ctx.today or not carry:
@@ -392,6 +452,7 @@ def _seed_year(ctx, rng, year, city, towns, schools, points_by_town, all_points,
             att_rows.append((sid, m, True, Attendance.Source.QR, start + dt.timedelta(minutes=rng.randint(-10, 5))))
         for (m, day), secs in credited_days_for(sessions, present).items():
             credit_rows.append((m, day, c.pk, c.school.tier, c.is_rotation, seconds_to_hours(secs)))
+    TrainingClass.objects.bulk_update(resized, ["capacity"])
     totals["enrollments"] += _copy(Enrollment, ["training_class", "member", "created_at"], enrol_rows)
     totals["attendance"] += _copy(Attendance, ["session", "member", "present", "source", "signed_at"], att_rows)
     totals["credited_days"] += _copy(

@@ -12,8 +12,8 @@ from lms.schools.models import PartySchool
 STEPS = [
     "lms.portal.demo",  # schools, teaching points, organizations, members, logins
     "teachers.demo",  # the teacher pool (263 teachers) and its rosters
-    "courses.demo",  # catalog, lessons, demo videos through the real pipeline, online study
     "lms.training.demo",  # plans, classes, sessions, enrolment, attendance, credited days
+    "courses.demo",  # catalog, demo videos through the real pipeline, online study (tops up class 学时)
     "teachers.demo_evaluations",  # trainee evaluations of the sessions taught
     "lms.quotas.demo",  # quota rules and warnings
     "search.demo",  # search index
