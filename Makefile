@@ -20,7 +20,8 @@ $(VENV)/.installed: requirements.txt | $(BIN)/python
 
 venv: $(VENV)/.installed
 
-# System tools: ffmpeg/ffprobe for the video pipeline, Debian's Chromium for browser tests.
+# System tools: ffmpeg/ffprobe for the video pipeline, Debian's Chromium for browser tests,
+# nginx + its RTMP module for live classes (optional).
 # Installed with apt-get when missing and we are root (or have passwordless sudo).
 system-deps:
 	@missing=""; \
@@ -31,6 +32,13 @@ system-deps:
 	    echo "缺少系统软件:$$missing — 请先执行: sudo apt-get install -y$$missing"; exit 1; fi; \
 	  echo "安装系统软件:$$missing"; \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing >/dev/null; \
+	fi
+	@# Live classes (lms/live): nginx with the RTMP module; optional — without it live is disabled.
+	@if ! command -v nginx >/dev/null || ! [ -f /usr/lib/nginx/modules/ngx_rtmp_module.so ]; then \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=""; elif sudo -n true 2>/dev/null; then SUDO="sudo -n"; else SUDO="-"; fi; \
+	  if [ "$$SUDO" != "-" ] && echo "安装直播组件: nginx libnginx-mod-rtmp" && $$SUDO apt-get update -qq && \
+	    DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq nginx libnginx-mod-rtmp >/dev/null; then :; \
+	  else echo "未能安装 nginx 与 RTMP 模块（sudo apt-get install -y nginx libnginx-mod-rtmp）：直播功能不可用，其余功能照常运行。"; fi; \
 	fi
 
 setup: venv system-deps
