@@ -257,6 +257,15 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "PREPROCESSING_HOOKS": ["lms.portal.openapi.only_public_api"],
+    # lms.params path converters: <id:…> and <year:…> are numbers.
+    "PATH_CONVERTER_OVERRIDES": {
+        "id": {"type": "integer", "minimum": 1, "maximum": 2**63 - 1},
+        "year": {"type": "integer", "minimum": 1000, "maximum": 9999},
+    },
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "lms.api_errors.document_error_responses",  # 400/401/403/404/429 with their bodies
+    ],
     "ENUM_NAME_OVERRIDES": {
         "TeacherKindEnum": "teachers.models.Teacher.Kind",
         "SessionKindEnum": "lms.training.models.ClassSession.Kind",
