@@ -1,18 +1,33 @@
-"""Lesson heartbeats under load on gunicorn (from .venv, production settings) against the
-database DATABASE_URL names (a fresh database is created and dropped).
+"""Lesson heartbeats under load: ours against an earlier commit and against a bare baseline, in
+one run, rounds interleaved, on gunicorn (4 sync workers, production settings) and PostgreSQL,
+driven by wrk on the same machine.
 
-    DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres .venv/bin/python bench/heartbeat.py
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/h_study \\
+    REDIS_CACHE_URL=redis://127.0.0.1:6379/3 CELERY_BROKER_URL=redis://127.0.0.1:6379/3 \\
+        .venv/bin/python bench/heartbeat.py [--before 8c98e3c] [--rounds 3] [--seconds 10] [--profile 300]
 
-Preparation (not timed): migrate; a town, a branch, `--members` members with a session cookie
-each (made with the session store, as a login would); a course with `--lessons` published
-lessons whose (row-only) videos are ready and an hour long. Each client thread owns a slice
-of the members and cycles through them with keep-alive connections, POSTing
-/api/v1/lessons/<id>/heartbeat/ with the next 5 s interval of that member's lesson, as the
-player does (JSON + X-CSRFToken). Every request goes through the full rule: row lock, interval
-merge, wall-clock cap, StudyDay upsert. A request counts as an error unless it returns 200.
-Each round runs for `--seconds`; the bench then checks that for every member the credited
-StudyDay seconds equal the progress row's watched seconds (the rule's invariant).
-Last line: key=value figures (heartbeat_rps = median over rounds; latencies over all rounds).
+Sides (bench/_harness.py): "ours" is the code of `--ours` (default HEAD), "before" the code of
+`--before` (optional), each extracted with `git archive`, migrated into its own fresh database
+and prepared with its own code; "bare" is a minimal Django view with session authentication
+and one row UPDATE (bench/bare/), served from ours' tree and database. Every side gets the
+same gunicorn command and the same wrk load (`--threads`, `--connections`).
+
+Preparation (not timed): a town, a branch, `--members` members with a session cookie each
+(made with the configured session store, as a login would); a course with `--lessons`
+published lessons whose (row-only) videos are ready and an hour long; every member's first
+heartbeat opens the clock over HTTP. Each wrk connection cycles through its share of the
+members, POSTing /api/v1/lessons/<id>/heartbeat/ with the next 5 s interval of that member's
+lesson (JSON + X-CSRFToken), through the full rule: member clock lock, interval merge,
+wall-clock caps, StudyDay upsert. Anything but 200 is an error. Afterwards, for every side,
+the bench checks the rule's invariant: for every progress row the credited StudyDay seconds
+equal the row's watched seconds.
+
+`--profile N`: N heartbeats in process (Django test client, ours' tree and database) under
+cProfile; prints the top functions and the queries of one heartbeat.
+
+Last line: key=value figures — ours (heartbeat_rps = median over rounds, p50/p95 over all
+rounds), before_* and bare_*, ratio_vs_bare, ratio_vs_before, the load average around the
+rounds, errors and mismatched rows.
 """
 
 from __future__ import annotations
@@ -21,26 +36,34 @@ import argparse
 import http.client
 import json
 import os
-import subprocess
+import statistics
 import sys
 import threading
-import time
-import uuid
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(1, str(Path(__file__).resolve().parent.parent))
-from _util import ROOT, figures, free_port, fresh_database_url, manage, median, stop_server, wait_ready  # noqa: E402
+from _harness import Server, database_for, drop_database, load_average, run_in, settle, tree_at, wrk  # noqa: E402
+from _util import figures  # noqa: E402
 
-GUNICORN = str(ROOT / ".venv" / "bin" / "gunicorn")
+HERE = Path(__file__).resolve().parent
 CSRF = "b" * 32  # a CSRF secret: cookie and header carry the same value, as a page would
+LUA = HERE / "wrk_viewers.lua"
 
 
-def prepare(members: int, lessons: int) -> tuple[list[tuple[str, int]], list[int]]:
+def prepare(members: int, lessons: int, out: Path) -> None:
+    """Runs inside a side's tree (its own code and database); writes "cookie<TAB>lesson" lines."""
     import datetime as dt
+    from importlib import import_module
 
+    import django
+
+    django.setup()
+    import logging
+
+    logging.getLogger("wagtail").setLevel(logging.WARNING)
     from django.conf import settings
     from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
-    from django.contrib.sessions.backends.db import SessionStore
     from wagtail.models import Page, Site
 
     from courses.models import CourseIndexPage, CoursePage, LessonPage
@@ -81,175 +104,267 @@ def prepare(members: int, lessons: int) -> tuple[list[tuple[str, int]], list[int
         )
         lesson = course.add_child(instance=LessonPage(title=f"压测第{n + 1}讲", slug=f"lesson-{n}", video=video))
         lesson_ids.append(lesson.pk)
+    store_class = import_module(settings.SESSION_ENGINE).SessionStore
     backend = settings.AUTHENTICATION_BACKENDS[0]
-    cookies = []
-    for u in users:
-        store = SessionStore()
+    lines = []
+    for i, u in enumerate(users):
+        store = store_class()
         store[SESSION_KEY] = str(u.pk)
         store[BACKEND_SESSION_KEY] = backend
         store[HASH_SESSION_KEY] = u.get_session_auth_hash()
         store.create()
-        cookies.append(f"{settings.SESSION_COOKIE_NAME}={store.session_key}; csrftoken={CSRF}")
-    return [(c, i) for i, c in enumerate(cookies)], lesson_ids
+        lines.append(f"{settings.SESSION_COOKIE_NAME}={store.session_key}\t{lesson_ids[i % len(lesson_ids)]}")
+    out.write_text("\n".join(lines) + "\n")
 
 
-def one_round(port: int, clients: int, seconds: float, viewers, lesson_ids, position: dict, once=False) -> tuple:
-    """`clients` threads, each cycling through its own slice of viewers for `seconds` (or,
-    with `once`, sending one heartbeat per viewer)."""
-    slices = [viewers[i::clients] for i in range(clients)]
-    latencies: list[list[float]] = [[] for _ in range(clients)]
+def open_clocks(port: int, viewers: list[tuple[str, str]], clients: int = 6) -> int:
+    """Every member's first heartbeat, as the player's "play" sends it; returns failures."""
     failures = [0] * clients
-    stop = time.monotonic() + seconds
-    barrier = threading.Barrier(clients + 1)
 
     def worker(k: int) -> None:
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
-        barrier.wait()
-        i = 0
-        mine = slices[k]
-        while (i < len(mine)) if once else (time.monotonic() < stop):
-            cookie, idx = mine[i % len(mine)]
-            i += 1
-            lesson = lesson_ids[idx % len(lesson_ids)]
-            start = position.get(idx, 0.0)
-            end = min(3600.0, start + 5.0)
-            intervals = [[start, end]] if (end > start and not once) else []
-            body = json.dumps({"intervals": intervals, "position": end if intervals else start})
-            t0 = time.perf_counter()
-            try:
-                conn.request(
-                    "POST",
-                    f"/api/v1/lessons/{lesson}/heartbeat/",
-                    body=body,
-                    headers={
-                        "Cookie": cookie,
-                        "X-CSRFToken": CSRF,
-                        "Content-Type": "application/json",
-                        "Host": "127.0.0.1",
-                    },
-                )
-                resp = conn.getresponse()
-                resp.read()
-                ok = resp.status == 200
-            except OSError:
-                ok = False
-                conn.close()
-                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
-            latencies[k].append(time.perf_counter() - t0)
-            if ok:
-                position[idx] = end
-            else:
-                failures[k] += 1
+        for cookie, lesson in viewers[k::clients]:
+            conn.request(
+                "POST",
+                f"/api/v1/lessons/{lesson}/heartbeat/",
+                body=json.dumps({"intervals": [], "position": 0}),
+                headers={
+                    "Cookie": f"{cookie}; csrftoken={CSRF}",
+                    "X-CSRFToken": CSRF,
+                    "Content-Type": "application/json",
+                    "Host": "127.0.0.1",
+                },
+            )
+            response = conn.getresponse()
+            response.read()
+            failures[k] += response.status != 200
         conn.close()
 
     threads = [threading.Thread(target=worker, args=(k,)) for k in range(clients)]
     for t in threads:
         t.start()
-    barrier.wait()
-    t0 = time.perf_counter()
     for t in threads:
         t.join()
-    wall = time.perf_counter() - t0
-    flat = [x for lat in latencies for x in lat]
-    return len(flat) / wall, flat, sum(failures), len(flat)
+    return sum(failures)
+
+
+MISMATCHED_SQL = """
+    SELECT count(*) FROM courses_studyprogress p
+    LEFT JOIN (SELECT member_id, lesson_id, sum(credited_seconds) AS s FROM courses_studyday GROUP BY 1, 2) d
+      ON d.member_id = p.member_id AND d.lesson_id = p.lesson_id
+    WHERE abs(coalesce(d.s, 0) - p.watched_seconds) > 0.01
+"""
+
+
+def invariant(url: str) -> tuple[int, float]:
+    """(progress rows whose credited StudyDay seconds differ from watched seconds, credited total)."""
+    import psycopg
+
+    with psycopg.connect(url) as conn:
+        mismatched = conn.execute(MISMATCHED_SQL).fetchone()[0]
+        credited = conn.execute("SELECT coalesce(sum(credited_seconds), 0) FROM courses_studyday").fetchone()[0]
+    return mismatched, float(credited)
+
+
+def profile(count: int, viewers_file: Path) -> None:
+    """Runs inside ours' tree: `count` heartbeats in process under cProfile."""
+    import cProfile
+    import io
+    import pstats
+
+    import django
+
+    django.setup()
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    viewers = [line.split("\t") for line in viewers_file.read_text().splitlines()]
+    clients = []
+    for cookie, lesson in viewers[:50]:
+        client = Client(HTTP_HOST="127.0.0.1", enforce_csrf_checks=True)
+        name, value = cookie.split("=", 1)
+        client.cookies[name] = value
+        client.cookies["csrftoken"] = CSRF
+        clients.append((client, lesson))
+    position = [7000] * len(clients)  # beyond the bench's positions: fresh seconds
+
+    def beat(k: int) -> None:
+        client, lesson = clients[k % len(clients)]
+        p = position[k % len(clients)] = position[k % len(clients)] + 5
+        body = {"intervals": [[p % 3595, p % 3595 + 5]], "position": p % 3595 + 5}
+        response = client.post(
+            f"/api/v1/lessons/{lesson}/heartbeat/", body, content_type="application/json", HTTP_X_CSRFTOKEN=CSRF
+        )
+        assert response.status_code == 200, response.content
+
+    for k in range(len(clients)):
+        beat(k)  # warm
+    with CaptureQueriesContext(connection) as queries:
+        beat(0)
+    print(f"one heartbeat: {len(queries.captured_queries)} queries")
+    for q in queries.captured_queries:
+        print("   ", q["sql"][:160])
+    import time
+
+    profiler = cProfile.Profile()
+    t0 = time.perf_counter()
+    profiler.enable()
+    for k in range(count):
+        beat(k)
+    profiler.disable()
+    per = (time.perf_counter() - t0) / count
+    out = io.StringIO()
+    stats = pstats.Stats(profiler, stream=out).sort_stats("cumulative")
+    stats.print_stats(28)
+    print(out.getvalue())
+    print(f"in-process heartbeat (profiled): {per * 1000:.2f} ms")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--members", type=int, default=400)
     parser.add_argument("--lessons", type=int, default=4)
-    parser.add_argument("--clients", type=int, default=6)
     parser.add_argument("--seconds", type=float, default=10)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument("--threads", type=int, default=2, help="wrk threads")
+    parser.add_argument("--connections", type=int, default=8, help="wrk connections (closed loop)")
+    parser.add_argument("--ours", default="HEAD")
+    parser.add_argument("--before", help="an earlier commit to serve side by side")
+    parser.add_argument("--no-bare", action="store_true")
+    parser.add_argument("--port", type=int, default=8301, help="first of three ports")
+    parser.add_argument("--profile", type=int, default=0)
+    parser.add_argument("--keep", action="store_true", help="keep the databases")
+    parser.add_argument("--prepare", help=argparse.SUPPRESS)
+    parser.add_argument("--profile-inner", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.prepare:
+        prepare(args.members, args.lessons, Path(args.prepare))
+        return
+    if args.profile_inner:
+        profile(args.profile, Path(args.profile_inner))
+        return
 
-    url, drop = fresh_database_url("heartbeat")
-    env = {
-        "DATABASE_URL": url,
-        "DJANGO_SETTINGS_MODULE": "lms.settings.production",
-        "SECRET_KEY": "bench-" + uuid.uuid4().hex,
-        "ALLOWED_HOSTS": "127.0.0.1,localhost",
-        "SECURE_SSL_REDIRECT": "false",
-        "LMS_VAR_DIR": str(ROOT / "var" / "bench-heartbeat"),
-    }
-    os.environ.update(env)
-    proc = None
+    sides = {"ours": tree_at(args.ours)}
+    if args.before:
+        sides["before"] = tree_at(args.before)
+    dbname = os.environ["DATABASE_URL"].rstrip("/").rsplit("/", 1)[-1] or "bench"
+    urls, servers, viewers = {}, {}, {}
     try:
-        manage(url, "migrate", "--noinput", env=env)
-        import django
-
-        django.setup()
-        import logging
-
-        logging.getLogger("wagtail").setLevel(logging.WARNING)
-        t0 = time.perf_counter()
-        viewers, lesson_ids = prepare(args.members, args.lessons)
-        prep_s = time.perf_counter() - t0
-        from django.db import connection
-
-        connection.close()
-        port = free_port()
-        proc = subprocess.Popen(
-            [GUNICORN, "lms.wsgi:application", "-w", str(args.workers), "-b", f"127.0.0.1:{port}"],
-            cwd=ROOT,
-            env={**os.environ, **env},
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-        )
-        wait_ready(port, proc)
-        # Every member's first heartbeat opens the clock (as the player's "play" does).
-        position: dict[int, float] = {}
-        _, _, open_errors, _ = one_round(port, args.clients, 0.0, viewers, lesson_ids, {}, once=True)
-        if open_errors:
-            raise RuntimeError(f"{open_errors} opening heartbeats failed: " + proc.stderr.read1().decode()[-2000:])
-        rps, all_lat, errors, total = [], [], 0, 0
-        for r in range(1, args.rounds + 1):
-            rate, lat, failed, n = one_round(port, args.clients, args.seconds, viewers, lesson_ids, position)
-            rps.append(rate)
-            all_lat += lat
-            errors += failed
-            total += n
-            print(f"round {r}: {n} heartbeats in {args.seconds:.0f}s, {rate:.1f}/s, errors={failed}")
-
-        from django.db.models import OuterRef, Subquery, Sum
-
-        from courses.models import StudyDay, StudyProgress
-
-        credited = (
-            StudyDay.objects.filter(member_id=OuterRef("member_id"), lesson_id=OuterRef("lesson_id"))
-            .values("member_id")
-            .annotate(s=Sum("credited_seconds"))
-            .values("s")
-        )
-        rows = StudyProgress.objects.annotate(credited=Subquery(credited)).values_list("watched_seconds", "credited")
-        mismatched = sum(1 for watched, cred in rows if abs((cred or 0) - watched) > 0.01)
-        credited_total = StudyDay.objects.aggregate(s=Sum("credited_seconds"))["s"] or 0
-        all_lat.sort()
-        p = lambda q: all_lat[min(len(all_lat) - 1, int(q * len(all_lat)))]  # noqa: E731
-        print(
-            figures(
-                heartbeat_rps=median(rps),
-                p50_s=p(0.5),
-                p95_s=p(0.95),
-                errors=errors,
-                requests=total,
-                mismatched_rows=mismatched,
-                credited_s=float(credited_total),
-                members=args.members,
-                clients=args.clients,
-                workers=args.workers,
-                rounds=args.rounds,
-                prepare_s=prep_s,
-                db=connection.vendor,
+        for port_offset, (side, tree) in enumerate(sides.items()):
+            urls[side] = database_for(tree, f"{dbname}_hb_{side}")
+            out = tree / "var" / "viewers.tsv"
+            (tree / "var").mkdir(exist_ok=True)
+            cmd = [sys.executable, "bench/heartbeat.py", "--prepare", str(out)]
+            run_in(tree, cmd + ["--members", str(args.members), "--lessons", str(args.lessons)], urls[side])
+            viewers[side] = out
+            servers[side] = Server(tree, args.port + port_offset, urls[side], workers=args.workers)
+        if not args.no_bare:
+            servers["bare"] = Server(sides["ours"], args.port + 2, urls["ours"], "bare.settings", args.workers)
+            viewers["bare"] = viewers["ours"]
+        for server in servers.values():
+            server.start()
+        for side in sides:
+            rows = [tuple(line.split("\t")) for line in viewers[side].read_text().splitlines()]
+            failed = open_clocks(servers[side].port, rows)
+            if failed:
+                raise RuntimeError(f"{side}: {failed} opening heartbeats failed")
+        if args.profile:
+            print(
+                run_in(
+                    sides["ours"],
+                    [
+                        sys.executable,
+                        "bench/heartbeat.py",
+                        "--profile",
+                        str(args.profile),
+                        "--profile-inner",
+                        str(viewers["ours"]),
+                    ],
+                    urls["ours"],
+                )
             )
-        )
-    finally:
-        stop_server(proc)
-        from django.db import connections
+        results: dict[str, list] = {side: [] for side in servers}
+        order = list(servers)
+        for r in range(args.rounds):
+            for side in order[r % len(order) :] + order[: r % len(order)]:
+                mode = "bare" if side == "bare" else "heartbeat"
+                result = wrk(
+                    servers[side].port,
+                    "/",
+                    lua=LUA,
+                    seconds=args.seconds,
+                    threads=args.threads,
+                    connections=args.connections,
+                    args=[str(viewers[side]), mode, str(600 * (r + 1))],
+                    env={"WRK_THREADS": str(args.threads)},
+                )
+                results[side].append(result)
+                print(
+                    f"round {r + 1} {side:6s}: {result.rps:7.1f}/s p50={result.p50_s * 1000:.1f}ms "
+                    f"p95={result.p95_s * 1000:.1f}ms errors={result.errors} load={result.load:.2f}",
+                    flush=True,
+                )
+                settle()
+        checks = {side: invariant(urls[side]) for side in sides}
+        for side, (mismatched, credited) in checks.items():
+            print(f"{side}: mismatched_rows={mismatched} credited_s={credited:.1f}")
 
-        connections.close_all()
-        drop()
+        def summary(side: str) -> dict:
+            rs = results[side]
+            return {
+                "rps": statistics.median(r.rps for r in rs),
+                "p50_s": statistics.median(r.p50_s for r in rs),
+                "p95_s": max(r.p95_s for r in rs),
+                "errors": sum(r.errors for r in rs),
+            }
+
+        ours = summary("ours")
+        pairs = {
+            "heartbeat_rps": ours["rps"],
+            "p50_s": ours["p50_s"],
+            "p95_s": ours["p95_s"],
+            "errors": ours["errors"],
+            "mismatched_rows": checks["ours"][0],
+        }
+        if "before" in results:
+            before = summary("before")
+            pairs.update(
+                before_rps=before["rps"],
+                before_p50_s=before["p50_s"],
+                before_p95_s=before["p95_s"],
+                before_errors=before["errors"],
+                before_mismatched_rows=checks["before"][0],
+                ratio_vs_before=ours["rps"] / before["rps"],
+            )
+        if "bare" in results:
+            bare = summary("bare")
+            pairs.update(
+                bare_rps=bare["rps"],
+                bare_p50_s=bare["p50_s"],
+                bare_p95_s=bare["p95_s"],
+                bare_errors=bare["errors"],
+                ratio_vs_bare=ours["rps"] / bare["rps"],
+            )
+        loads = [r.load for rs in results.values() for r in rs]
+        pairs.update(
+            load_min=min(loads),
+            load_max=max(loads),
+            load_end=load_average(),
+            members=args.members,
+            workers=args.workers,
+            wrk_connections=args.connections,
+            rounds=args.rounds,
+            round_s=args.seconds,
+        )
+        print(figures(**pairs))
+    finally:
+        for server in servers.values():
+            server.stop()
+        if not args.keep:
+            for url in urls.values():
+                drop_database(url)
 
 
 if __name__ == "__main__":

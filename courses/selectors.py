@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import datetime as dt
+import time
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.core.cache import cache
 from django.db.models import Count, IntegerField, OuterRef, Prefetch, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Coalesce, Length, Substr
 from wagtail.images import get_image_model
 from wagtail.models import Page
 
 from lms.members.models import Member
+from media.models import Video
 
 from .credit import seconds_to_study_hours
 from .models import CourseIndexPage, CoursePage, LessonDocument, LessonPage, StudyDay, StudyProgress
@@ -64,6 +67,64 @@ def published_lessons() -> QuerySet[LessonPage]:
         .filter(parent_path__in=live_courses)
         .select_related("video")
     )
+
+
+@dataclass(frozen=True)
+class WatchableLesson:
+    """What the heartbeat path needs of a published lesson (the same names as LessonPage)."""
+
+    pk: int
+    duration_seconds: float
+    is_playable: bool
+
+
+LESSON_STATE_SECONDS = 60  # in the shared cache; changes forget it at once (courses.signals)
+LESSON_STATE_LOCAL_SECONDS = 5  # in each web process, saving a cache round trip per heartbeat
+_local_lesson_state: dict[int, tuple[float, tuple]] = {}
+
+
+def _lesson_state_key(pk: int) -> str:
+    return f"courses:lesson-state:{pk}"
+
+
+def watchable_lesson(pk: int) -> WatchableLesson | None:
+    """A published lesson's duration and readiness, from the cache (None: not published).
+
+    Heartbeats arrive every 15 s from every viewer; building a Wagtail page for each was
+    ~40 % of a heartbeat. Publishing, unpublishing, moving or deleting pages and saving videos
+    forget the shared entries at once (courses.signals); other web processes follow within
+    LESSON_STATE_LOCAL_SECONDS, and the shared expiry bounds anything missed."""
+    remembered = _local_lesson_state.get(pk)
+    if remembered is not None and remembered[0] > time.monotonic():
+        state = remembered[1]
+    else:
+        state = _shared_lesson_state(pk)
+        _local_lesson_state[pk] = (time.monotonic() + LESSON_STATE_LOCAL_SECONDS, state)
+    if not state:
+        return None
+    return WatchableLesson(pk=pk, duration_seconds=state[0], is_playable=state[1])
+
+
+def _shared_lesson_state(pk: int) -> tuple:
+    key = _lesson_state_key(pk)
+    state = cache.get(key)
+    if state is None:
+        row = published_lessons().filter(pk=pk).values_list("video__status", "video__duration").first()
+        if row is None:
+            state = ()
+        else:
+            status, duration = row
+            ready = status == Video.Status.READY
+            state = (float(duration or 0) if ready else 0.0, bool(ready and (duration or 0) > 0))
+        cache.set(key, state, LESSON_STATE_SECONDS)
+    return state
+
+
+def watchable_lessons_forget(lesson_ids) -> None:
+    lesson_ids = list(lesson_ids)
+    for pk in lesson_ids:
+        _local_lesson_state.pop(pk, None)
+    cache.delete_many([_lesson_state_key(pk) for pk in lesson_ids])
 
 
 def lesson_documents(lesson: LessonPage) -> list:

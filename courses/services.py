@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 from dataclasses import dataclass
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -13,6 +14,7 @@ from lms.members.models import Member
 
 from . import watch
 from .models import LessonPage, StudyClock, StudyDay, StudyProgress
+from .selectors import WatchableLesson
 
 
 @dataclass(frozen=True)
@@ -28,7 +30,7 @@ class HeartbeatResult:
 def progress_heartbeat_apply(
     *,
     member: Member,
-    lesson: LessonPage,
+    lesson: LessonPage | WatchableLesson,
     intervals,
     position=None,
     now: dt.datetime | None = None,
@@ -37,10 +39,10 @@ def progress_heartbeat_apply(
     per lesson and per member).
 
     Idempotent: the stored intervals are merged, so a retried or duplicated heartbeat earns
-    nothing. The member's study clock row is locked first (select_for_update), so all of a
+    nothing. The member's study clock row is locked first (an upsert holds its row lock), so all of a
     member's heartbeats — any lesson, any tab or device — are applied one after another and
     draw on one budget. Credited seconds go to the StudyDay of the local day on which the
-    heartbeat arrives."""
+    heartbeat arrives. `lesson` is the page or its cached state (selectors.watchable_lesson)."""
     if not lesson.is_playable:
         raise watch.HeartbeatError("本课视频尚未就绪，暂不能记录学习时长。")
     duration = lesson.duration_seconds
@@ -49,10 +51,9 @@ def progress_heartbeat_apply(
     now = now or timezone.now()
     with transaction.atomic():
         spent_until = _study_clock_lock(member=member, now=now)
-        progress = StudyProgress.objects.filter(member=member, lesson=lesson).first()
-        created = progress is None
-        if created:
-            progress = StudyProgress(member=member, lesson=lesson)
+        progress = StudyProgress.objects.filter(member=member, lesson_id=lesson.pk).first()
+        if progress is None:
+            progress = StudyProgress(member=member, lesson_id=lesson.pk)
         elapsed = None
         if progress.last_heartbeat_at is not None:
             elapsed = (now - progress.last_heartbeat_at).total_seconds()
@@ -73,25 +74,18 @@ def progress_heartbeat_apply(
         if progress.completed_at is None and watch.is_complete(progress.watched_seconds, duration):
             progress.completed_at = now
             completed_now = True
-        if created:
-            progress.save()
-        else:
-            progress.save(
-                update_fields=[
-                    "intervals",
-                    "watched_seconds",
-                    "last_position",
-                    "last_heartbeat_at",
-                    "completed_at",
-                    "updated_at",
-                ]
-            )
+        progress.updated_at = now
         credited = round(result.credited_seconds, 3)
+        _progress_write(
+            progress=progress,
+            day=timezone.localdate(now),
+            credited_seconds=credited,
+            spent_until=watch.member_clock_after(spent_until=spent_until, now=now, credited_seconds=credited),
+        )
         if credited > 0:
-            _study_day_add(member=member, lesson=lesson, day=timezone.localdate(now), seconds=credited)
-            StudyClock.objects.filter(member=member).update(
-                spent_until=watch.member_clock_after(spent_until=spent_until, now=now, credited_seconds=credited)
-            )
+            from lms.quotas.services import quota_members_touch  # their quota status, within a minute
+
+            quota_members_touch(member_ids=[member.pk])
     return HeartbeatResult(
         credited_seconds=credited,
         watched_seconds=progress.watched_seconds,
@@ -103,24 +97,96 @@ def progress_heartbeat_apply(
 
 
 def _study_clock_lock(*, member: Member, now: dt.datetime) -> dt.datetime | None:
-    """Lock the member's study clock row and return `spent_until`; None when this heartbeat
-    opens the clock (the row is created at `now`, so a concurrent first heartbeat finds it)."""
-    locked = StudyClock.objects.select_for_update().filter(member=member)
-    spent_until = locked.values_list("spent_until", flat=True).first()
-    if spent_until is not None:
-        return spent_until
-    StudyClock.objects.bulk_create([StudyClock(member=member, spent_until=now)], ignore_conflicts=True)
-    spent_until = locked.values_list("spent_until", flat=True).get()
+    """Lock the member's study clock row (creating it at `now` when missing, in the same
+    statement) and return `spent_until`; None when this heartbeat opens the clock."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(_CLOCK_LOCK_SQL, [member.pk, now])
+            spent_until = cursor.fetchone()[0]
+    else:  # SQLite: the immediate write transaction already holds the database lock
+        spent_until = StudyClock.objects.filter(member=member).values_list("spent_until", flat=True).first()
+        if spent_until is None:
+            StudyClock.objects.create(member=member, spent_until=now)
+            spent_until = now
     return None if spent_until == now else spent_until
 
 
-def _study_day_add(*, member: Member, lesson: LessonPage, day: dt.date, seconds: float) -> None:
-    """Add to the day's row; callers hold the member's clock lock, which serializes this."""
-    updated = StudyDay.objects.filter(member=member, lesson=lesson, day=day).update(
-        credited_seconds=F("credited_seconds") + seconds
-    )
-    if not updated:
-        StudyDay.objects.create(member=member, lesson=lesson, day=day, credited_seconds=seconds)
-    from lms.quotas.services import quota_members_touch  # their quota status, within a minute
+_CLOCK_LOCK_SQL = """
+    INSERT INTO courses_studyclock (member_id, spent_until) VALUES (%s, %s)
+    ON CONFLICT (member_id) DO UPDATE SET spent_until = courses_studyclock.spent_until
+    RETURNING spent_until
+"""
 
-    quota_members_touch(member_ids=[member.pk])
+# One statement writes the heartbeat: the progress row (upsert), the day's credited seconds
+# (upsert, adding) and the member's clock. The transaction commits without waiting for the
+# WAL flush: a crash of the database server can forget the last fraction of a second of
+# acknowledged heartbeats (never half of one), which the next heartbeats do not notice.
+_PROGRESS_WRITE_SQL = """
+    WITH progress AS (
+        INSERT INTO courses_studyprogress AS p (
+            member_id, lesson_id, intervals, watched_seconds, last_position, last_heartbeat_at,
+            completed_at, created_at, updated_at
+        ) VALUES (
+            %(member)s, %(lesson)s, %(intervals)s::jsonb, %(watched)s, %(position)s, %(heartbeat_at)s,
+            %(completed_at)s, %(now)s, %(now)s
+        )
+        ON CONFLICT (member_id, lesson_id) DO UPDATE SET
+            intervals = EXCLUDED.intervals, watched_seconds = EXCLUDED.watched_seconds,
+            last_position = EXCLUDED.last_position, last_heartbeat_at = EXCLUDED.last_heartbeat_at,
+            completed_at = EXCLUDED.completed_at, updated_at = EXCLUDED.updated_at
+        RETURNING 1
+    ), credited_day AS (
+        INSERT INTO courses_studyday AS d (member_id, lesson_id, day, credited_seconds)
+        SELECT %(member)s, %(lesson)s, %(day)s, %(credited)s WHERE %(credited)s > 0
+        ON CONFLICT (member_id, lesson_id, day) DO UPDATE SET
+            credited_seconds = d.credited_seconds + EXCLUDED.credited_seconds
+        RETURNING 1
+    ), clock AS (
+        UPDATE courses_studyclock SET spent_until = %(spent_until)s
+        WHERE member_id = %(member)s AND %(credited)s > 0
+        RETURNING 1
+    )
+    SELECT set_config('synchronous_commit', 'off', true)
+"""
+
+
+def _progress_write(
+    *, progress: StudyProgress, day: dt.date, credited_seconds: float, spent_until: dt.datetime
+) -> None:
+    """Store the progress row, add the credited seconds to the day and move the member's
+    clock; callers hold the member's clock lock, which serializes this."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                _PROGRESS_WRITE_SQL,
+                {
+                    "member": progress.member_id,
+                    "lesson": progress.lesson_id,
+                    "intervals": json.dumps(progress.intervals),
+                    "watched": progress.watched_seconds,
+                    "position": progress.last_position,
+                    "heartbeat_at": progress.last_heartbeat_at,
+                    "completed_at": progress.completed_at,
+                    "now": progress.updated_at,
+                    "day": day,
+                    "credited": credited_seconds,
+                    "spent_until": spent_until,
+                },
+            )
+        return
+    if progress.pk is None:
+        progress.save()
+    else:
+        progress.save(update_fields=[*_PROGRESS_FIELDS])
+    if credited_seconds > 0:
+        updated = StudyDay.objects.filter(member_id=progress.member_id, lesson_id=progress.lesson_id, day=day).update(
+            credited_seconds=F("credited_seconds") + credited_seconds
+        )
+        if not updated:
+            StudyDay.objects.create(
+                member_id=progress.member_id, lesson_id=progress.lesson_id, day=day, credited_seconds=credited_seconds
+            )
+        StudyClock.objects.filter(member_id=progress.member_id).update(spent_until=spent_until)
+
+
+_PROGRESS_FIELDS = ("intervals", "watched_seconds", "last_position", "last_heartbeat_at", "completed_at", "updated_at")

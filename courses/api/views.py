@@ -7,7 +7,7 @@ from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, status
-from rest_framework.exceptions import PermissionDenied, ValidationError
+from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.permissions import BasePermission, IsAuthenticated
 from rest_framework.response import Response
@@ -24,6 +24,7 @@ from courses.selectors import (
     progress_by_lesson,
     progress_for,
     published_lessons,
+    watchable_lesson,
 )
 from courses.services import progress_heartbeat_apply
 from courses.watch import HeartbeatError
@@ -137,7 +138,9 @@ class LessonHeartbeatView(APIView):
     throttle_scope = "heartbeat"
 
     def post(self, request, pk: int):
-        lesson = _published_lesson(pk)
+        lesson = watchable_lesson(pk)  # cached: no Wagtail page per heartbeat
+        if lesson is None:
+            raise NotFound("未找到该微党课，或尚未发布。")
         data = request.data
         if "payload" in data:  # sendBeacon: a form with the CSRF token and the JSON payload
             try:

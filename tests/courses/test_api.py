@@ -221,3 +221,33 @@ def test_parallel_lessons_burst_is_capped_by_the_members_wall_clock(roles, login
     assert 0 < total <= elapsed * 2.0
     stored = StudyDay.objects.filter(member=roles.member_a).values_list("credited_seconds", flat=True)
     assert sum(stored) == pytest.approx(total)
+
+
+def test_heartbeats_stop_when_a_lesson_or_its_course_is_unpublished(roles, login, catalog):
+    """The heartbeat path reads a cached lesson state; unpublishing forgets it at once."""
+    lesson = catalog["lesson"]
+    _open_clock(roles.member_a, lesson)
+    client = login(roles.member_a_user)
+    url = f"/api/v1/lessons/{lesson.pk}/heartbeat/"
+    assert client.post(url, {"intervals": [[0, 5]]}, content_type="application/json").status_code == 200
+    catalog["course"].unpublish()
+    assert client.post(url, {"intervals": [[5, 10]]}, content_type="application/json").status_code == 404
+    catalog["course"].save_revision().publish()
+    assert client.post(url, {"intervals": [[5, 10]]}, content_type="application/json").status_code == 200
+    lesson.refresh_from_db()
+    lesson.unpublish()
+    response = client.post(url, {"intervals": [[10, 15]]}, content_type="application/json")
+    assert response.status_code == 404 and "未找到" in response.json()["detail"]
+
+
+def test_heartbeats_follow_the_video_state(roles, login, catalog):
+    lesson = catalog["lesson"]
+    _open_clock(roles.member_a, lesson)
+    client = login(roles.member_a_user)
+    url = f"/api/v1/lessons/{lesson.pk}/heartbeat/"
+    assert client.post(url, {"intervals": [[0, 5]]}, content_type="application/json").status_code == 200
+    video = lesson.video
+    video.status = video.Status.PROCESSING
+    video.save()
+    response = client.post(url, {"intervals": [[5, 10]]}, content_type="application/json")
+    assert response.status_code == 400 and "尚未就绪" in response.json()["detail"]

@@ -1,0 +1,46 @@
+"""Keep the heartbeat path's cached lesson state (courses.selectors.watchable_lesson) true:
+whatever changes whether or how long a lesson plays forgets the affected entries."""
+
+from django.db.models.signals import post_delete, post_save
+from django.dispatch import receiver
+from wagtail.models import Page
+from wagtail.signals import page_published, page_unpublished, post_page_move
+
+from media.models import Video
+
+from .models import CoursePage, LessonPage
+from .selectors import watchable_lessons_forget
+
+
+def _forget_under(page: Page) -> None:
+    """The page itself and every lesson below it (a course or catalog changing state)."""
+    lessons = LessonPage.objects.filter(path__startswith=page.path).values_list("pk", flat=True)
+    watchable_lessons_forget([page.pk, *lessons])
+
+
+@receiver(page_published)
+@receiver(page_unpublished)
+def _page_state_changed(sender, instance, **kwargs):
+    _forget_under(instance)
+
+
+@receiver(post_page_move)
+def _page_moved(sender, instance, **kwargs):
+    _forget_under(instance)
+
+
+@receiver(post_save, sender=LessonPage)
+@receiver(post_delete, sender=LessonPage)
+def _lesson_saved_or_deleted(sender, instance, **kwargs):
+    watchable_lessons_forget([instance.pk])
+
+
+@receiver(post_save, sender=CoursePage)
+def _course_saved(sender, instance, **kwargs):
+    _forget_under(instance)
+
+
+@receiver(post_save, sender=Video)
+@receiver(post_delete, sender=Video)
+def _video_changed(sender, instance, **kwargs):
+    watchable_lessons_forget(LessonPage.objects.filter(video=instance).values_list("pk", flat=True))
