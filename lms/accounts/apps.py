@@ -1,5 +1,5 @@
 from django.apps import AppConfig
-from django.db.models.signals import post_migrate
+from django.db.models.signals import post_migrate, pre_save
 
 
 class AccountsConfig(AppConfig):
@@ -15,3 +15,12 @@ class AccountsConfig(AppConfig):
         from .pages import connect_signals
 
         connect_signals()
+        from wagtail.models import Site
+
+        pre_save.connect(_site_named, sender=Site, dispatch_uid="lms_site_named")
+
+
+def _site_named(sender, instance, raw=False, **kwargs):
+    """A site without a name would show its host name ("localhost") in the admin."""
+    if not raw and not instance.site_name:
+        instance.site_name = "党校在线"

@@ -29,6 +29,25 @@ class TrainingClassAdminForm(WagtailAdminModelForm):
         label="培训对象", choices=MemberCategory.choices, widget=forms.CheckboxSelectMultiple, required=False
     )
 
+    def clean(self):
+        """The workspace's class rules, in its words (before the model's own constraint checks)."""
+        data = super().clean()
+        rule_errors = getattr(services, "class_rule_errors", None)
+        if rule_errors is None or self.errors:
+            return data
+        probe = TrainingClass(pk=self.instance.pk)
+        for name in ("start_date", "end_date", "capacity"):
+            setattr(probe, name, data.get(name, getattr(self.instance, name)))
+        self._rule_errors = rule_errors(probe)
+        for field, message in self._rule_errors.items():
+            self.add_error(field if field in self.fields else None, message)
+        return data
+
+    def _post_clean(self):
+        if getattr(self, "_rule_errors", None):
+            return  # the rules' messages stand; the model's constraint would only repeat them
+        super()._post_clean()
+
 
 class _ReadOnlyTraining(ScopedSnippetViewSet):
     door_scope = "scoped"

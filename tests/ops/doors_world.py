@@ -7,9 +7,11 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
+from django.core.files.base import ContentFile
 from django.utils import timezone
+from wagtail.documents import get_document_model
 
-from courses.models import StudyDay, StudyProgress
+from courses.models import LessonDocument, StudyDay, StudyProgress
 from lms.accounts.models import StaffAssignment
 from lms.audit.models import AuditEntry
 from lms.quotas.models import QuotaRule, QuotaYear, Warning
@@ -35,6 +37,7 @@ class Town:
     enrollment: object
     course: object
     lesson: object
+    document: object
     markers: list[str] = field(default_factory=list)  # strings only this town's rows carry
 
 
@@ -86,6 +89,10 @@ def _town(tree, school, branch, letter: str, index, teacher_year: int) -> Town:
     )
     course = make_course(index, title=f"{letter}镇课程", school=school)
     lesson = make_lesson(course, title=f"{letter}镇第一讲")
+    document = get_document_model()(title=f"{letter}镇课件")
+    document.file.save(f"courseware-{letter}.pdf", ContentFile(b"%PDF-1.4\n%%EOF\n"), save=False)
+    document.save()
+    LessonDocument.objects.create(lesson=lesson, document=document)
     StudyProgress.objects.create(member=members[0], lesson=lesson, watched_seconds=10)
     StudyDay.objects.create(member=members[0], lesson=lesson, day=day, credited_seconds=10)
     AuditEntry.objects.create(
@@ -96,7 +103,27 @@ def _town(tree, school, branch, letter: str, index, teacher_year: int) -> Town:
         kind=ImportJob.Kind.MEMBERS, original_name=f"{letter}镇花名册.xlsx", town=school, created_by=clerk
     )
     markers = [m.member_no for m in members] + [branch.name, f"{letter}镇培训班", f"{letter}镇预警", f"{letter}镇审计"]
-    return Town(school, branch, members, training_class, session, enrollment, course, lesson, markers)
+    return Town(school, branch, members, training_class, session, enrollment, course, lesson, document, markers)
+
+
+def _live_rows(town: Town, letter: str) -> None:
+    from django.apps import apps
+
+    ViewingSite = apps.get_model("live", "ViewingSite")
+    LiveBroadcast = apps.get_model("live", "LiveBroadcast")
+    ViewingSite.objects.create(name=f"{letter}镇分课堂", kind="town_school", school=town.school)
+    LiveBroadcast.objects.create(
+        session=town.session,
+        stream_name=f"door-{letter}",
+        stream_key=f"door-key-{letter}",
+        publish_opens_at=town.session.starts_at,
+        publish_closes_at=town.session.ends_at,
+    )
+
+
+# Rows of apps that register admin viewsets over their own models: one per town, so every
+# scoped viewset has another town's row to be refused. A new app adds its builder here.
+EXTRA_ROWS = {"live": _live_rows}
 
 
 def build_door_world() -> DoorWorld:
@@ -118,6 +145,12 @@ def build_door_world() -> DoorWorld:
     ready_video(title="共享视频")
     a = _town(tree, tree.town_a, tree.branch_a, "a", index, year)
     b = _town(tree, tree.town_b, tree.branch_b, "b", index, year)
+    from django.apps import apps
+
+    for app_label, builder in EXTRA_ROWS.items():
+        if apps.is_installed(f"lms.{app_label}") or apps.is_installed(app_label):
+            builder(a, "a")
+            builder(b, "b")
     county_course = make_course(index, title="县级课程", school=None)
     county_lesson = make_lesson(county_course, title="县级第一讲")
 
