@@ -85,3 +85,53 @@ class Member(models.Model):
     @property
     def category_labels(self) -> list[str]:
         return [MemberCategory(c).label for c in self.categories]
+
+
+class MemberCategoryPeriod(models.Model):
+    """When a member held a quota category (village committee, branch secretary, mobile).
+    If a member has periods for a category they decide; otherwise the flag on Member does.
+    Written only by lms.members.services (member_category_set, member_upsert); read by the
+    quota rules (lms.quotas.rules.category_held). The table keeps the name it had in quotas."""
+
+    member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="category_periods", verbose_name="党员")
+    category = models.CharField("类别", max_length=32, choices=MemberCategory.choices)
+    start = models.DateField("开始日期")
+    end = models.DateField("结束日期", null=True, blank=True)
+
+    scope_paths = {"town": "member__branch__town", "org": "member__branch", "member": "member"}
+
+    class Meta:
+        db_table = "quotas_membercategoryperiod"
+        verbose_name = "党员类别变动"
+        verbose_name_plural = "党员类别变动"
+        ordering = ["member", "category", "start"]
+        indexes = [models.Index(fields=["member", "category", "start"], name="quotas_memb_member__01ac83_idx")]
+
+    def __str__(self) -> str:
+        until = f"至{self.end}" if self.end else "至今"
+        return f"{self.get_category_display()}：{self.start}{until}"
+
+
+class MemberBranchPeriod(models.Model):
+    """A member's branch history (转接组织关系). Quotas follow the person: days earned in
+    the old branch still count; coverage reports count members where they are now.
+    Written only by lms.members.services (member_branch_move, member_upsert)."""
+
+    member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="branch_periods", verbose_name="党员")
+    branch = models.ForeignKey(
+        "organizations.PartyOrganization", on_delete=models.PROTECT, related_name="+", verbose_name="支部"
+    )
+    start = models.DateField("开始日期")
+    end = models.DateField("结束日期", null=True, blank=True)
+
+    scope_paths = {"town": "member__branch__town", "org": "member__branch", "member": "member"}
+
+    class Meta:
+        db_table = "quotas_memberbranchperiod"
+        verbose_name = "组织关系转接"
+        verbose_name_plural = "组织关系转接"
+        ordering = ["member", "start"]
+
+    def __str__(self) -> str:
+        until = f"至{self.end}" if self.end else "至今"
+        return f"{self.branch}：{self.start}{until}"

@@ -6,7 +6,7 @@ from lms.accounts import policy
 from lms.accounts import services as account_services
 from lms.accounts.models import StaffAssignment
 from lms.accounts.viewsets import ScopedSnippetViewSet
-from lms.members.models import Member
+from lms.members.wagtail_hooks import MemberViewSet
 
 from .forms import PartyOrganizationForm
 from .models import PartyOrganization
@@ -34,33 +34,6 @@ class PartyOrganizationViewSet(ScopedSnippetViewSet):
         ],
         base_form_class=PartyOrganizationForm,
     )
-
-
-class MemberViewSet(ScopedSnippetViewSet):
-    model = Member
-    door_scope = "scoped"
-    read_only = True  # the roster workspace and member services write members (history kept)
-    chooser = True
-    copy_view_enabled = False
-    inspect_view_enabled = True
-    site_url = "/roster/"
-    icon = "user"
-    menu_label = "党员"
-    list_display = [
-        "name",
-        "member_no",
-        "branch",
-        "join_date",
-        "is_branch_secretary",
-        "is_village_committee",
-        "is_mobile",
-    ]
-    list_filter = ["is_branch_secretary", "is_village_committee", "is_mobile", "is_active"]
-    search_fields = ["name", "member_no", "phone"]
-    list_per_page = 50
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).select_related("branch")
 
 
 class StaffAssignmentViewSet(ScopedSnippetViewSet):

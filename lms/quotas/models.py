@@ -1,6 +1,7 @@
-"""Annual quotas as data (QuotaYear + QuotaRule), member history that changes which rules
-apply (category periods, branch moves), the per-year status summary the dashboards read,
-and stored warnings (预警). How a rule is evaluated lives in lms.quotas.rules only."""
+"""Annual quotas as data (QuotaYear + QuotaRule), the per-year status summary the dashboards
+read, and stored warnings (预警). How a rule is evaluated lives in lms.quotas.rules only; the
+member history that changes which rules apply (category periods, branch moves) is
+lms.members' (models and services)."""
 
 import datetime as dt
 from decimal import Decimal
@@ -9,7 +10,8 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
-from lms.members.models import MemberCategory
+# The member history models live in lms.members (which writes them); still importable from here.
+from lms.members.models import MemberBranchPeriod, MemberCategory, MemberCategoryPeriod  # noqa: F401
 
 
 class RuleKind(models.TextChoices):
@@ -115,48 +117,6 @@ class QuotaRule(models.Model):
             RuleKind.FIVE_YEAR_ROTATION: "天",
             RuleKind.STUDY_HOURS: "学时",
         }[self.kind]
-
-
-class MemberCategoryPeriod(models.Model):
-    """When a member held a quota category (village committee, branch secretary, mobile).
-    If a member has periods for a category they decide; otherwise the flag on Member does.
-    Written by lms.quotas.services.member_category_set."""
-
-    member = models.ForeignKey(
-        "members.Member", on_delete=models.CASCADE, related_name="category_periods", verbose_name="党员"
-    )
-    category = models.CharField("类别", max_length=32, choices=MemberCategory.choices)
-    start = models.DateField("开始日期")
-    end = models.DateField("结束日期", null=True, blank=True)
-
-    scope_paths = {"town": "member__branch__town", "org": "member__branch", "member": "member"}
-
-    class Meta:
-        verbose_name = "党员类别变动"
-        verbose_name_plural = "党员类别变动"
-        ordering = ["member", "category", "start"]
-        indexes = [models.Index(fields=["member", "category", "start"])]
-
-
-class MemberBranchPeriod(models.Model):
-    """A member's branch history (转接组织关系). Quotas follow the person: days earned in
-    the old branch still count; coverage reports count members where they are now."""
-
-    member = models.ForeignKey(
-        "members.Member", on_delete=models.CASCADE, related_name="branch_periods", verbose_name="党员"
-    )
-    branch = models.ForeignKey(
-        "organizations.PartyOrganization", on_delete=models.PROTECT, related_name="+", verbose_name="支部"
-    )
-    start = models.DateField("开始日期")
-    end = models.DateField("结束日期", null=True, blank=True)
-
-    scope_paths = {"town": "member__branch__town", "org": "member__branch", "member": "member"}
-
-    class Meta:
-        verbose_name = "组织关系转接"
-        verbose_name_plural = "组织关系转接"
-        ordering = ["member", "start"]
 
 
 class MemberYearStatus(models.Model):

@@ -58,9 +58,9 @@ from django.db.models.functions import Cast, Coalesce, Floor
 from django.utils import timezone
 
 from courses.credit import seconds_per_hour, seconds_to_study_hours
-from lms.members.models import Member, MemberCategory
+from lms.members.models import Member, MemberCategory, MemberCategoryPeriod
 
-from .models import MemberCategoryPeriod, QuotaRule, QuotaYear, RuleKind, RuleStatus, SchoolTier, default_at_risk_from
+from .models import QuotaRule, QuotaYear, RuleKind, RuleStatus, SchoolTier, default_at_risk_from
 
 ARTICLE_20 = "《中国共产党党员教育管理工作条例》（2019年）第二十条"
 

@@ -1,5 +1,5 @@
-"""Writes for quotas: opening a year's rules, editing a rule, recording category changes
-and branch moves, rebuilding the yearly summary. Warnings are in lms.quotas.warnings."""
+"""Writes for quotas: opening a year's rules, editing a rule, rebuilding the yearly summary.
+Category changes and branch moves are written by lms.members.services."""
 
 from __future__ import annotations
 
@@ -13,9 +13,11 @@ from django.utils import timezone
 
 from lms.audit.services import audit_record
 from lms.members.models import Member
-from lms.organizations.models import PartyOrganization
 
-from .models import MemberBranchPeriod, MemberCategoryPeriod, MemberYearStatus, QuotaRefresh, QuotaRule, QuotaYear
+# Member history writes belong to lms.members; still importable from here.
+from lms.members.services import member_branch_move, member_category_set  # noqa: F401
+
+from .models import MemberYearStatus, QuotaRefresh, QuotaRule, QuotaYear
 from .rules import default_rules
 
 
@@ -81,54 +83,6 @@ def quota_rule_update(
     rule.save(update_fields=[*changes, "updated_at"])
     audit_record(actor=actor, action="quota_rule_update", obj=rule, summary=f"修改指标：{rule}", changes=changes)
     return rule
-
-
-@transaction.atomic
-def member_category_set(*, member: Member, category: str, held: bool, on: dt.date, actor=None) -> None:
-    """Record that from `on` the member does (or no longer does) hold `category`, and set
-    the flag on Member to match. The first change also records the period before it."""
-    flag = Member.CATEGORY_FIELDS.get(category)
-    if flag is None:
-        raise ValidationError("该党员类别不需要记录变动。")
-    periods = MemberCategoryPeriod.objects.select_for_update().filter(member=member, category=category)
-    if not periods.exists() and getattr(member, flag):
-        MemberCategoryPeriod.objects.create(member=member, category=category, start=member.join_date)
-    current = periods.filter(end__isnull=True).order_by("-start").first()
-    if held and current is None:
-        MemberCategoryPeriod.objects.create(member=member, category=category, start=on)
-    elif not held and current is not None:
-        if on <= current.start:
-            current.delete()
-        else:
-            current.end = on - dt.timedelta(days=1)
-            current.save(update_fields=["end"])
-    if getattr(member, flag) != held:
-        setattr(member, flag, held)
-        member.save(update_fields=[flag, "updated_at"])
-    if actor is not None:
-        label = "担任" if held else "不再担任"
-        audit_record(actor=actor, action="member_category_set", obj=member, summary=f"{on}起{label}{category}")
-
-
-@transaction.atomic
-def member_branch_move(*, member: Member, branch: PartyOrganization, on: dt.date, actor=None) -> None:
-    """Move a member to another branch from `on`, keeping the history. Credited days stay
-    with the person; reports count the member in the new branch."""
-    if branch.kind != PartyOrganization.Kind.BRANCH:
-        raise ValidationError("只能转入党支部。")
-    if branch.pk == member.branch_id:
-        raise ValidationError("党员已在该支部。")
-    periods = MemberBranchPeriod.objects.select_for_update().filter(member=member)
-    current = periods.filter(end__isnull=True).first()
-    if current is None:
-        current = MemberBranchPeriod.objects.create(member=member, branch_id=member.branch_id, start=member.join_date)
-    current.end = max(on - dt.timedelta(days=1), current.start)
-    current.save(update_fields=["end"])
-    MemberBranchPeriod.objects.create(member=member, branch=branch, start=on)
-    member.branch = branch
-    member.save(update_fields=["branch", "updated_at"])
-    if actor is not None:
-        audit_record(actor=actor, action="member_branch_move", obj=member, summary=f"{on}起转入{branch}")
 
 
 ACTUAL_COLUMNS = [

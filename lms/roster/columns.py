@@ -15,6 +15,7 @@ class Column:
     header: str  # written on export; recognized on import
     aliases: tuple[str, ...] = ()
     required: bool = False
+    exported: bool = True  # False: read on import only (e.g. the day a change takes effect)
 
 
 MEMBER_COLUMNS: tuple[Column, ...] = (
@@ -28,6 +29,7 @@ MEMBER_COLUMNS: tuple[Column, ...] = (
     Column("phone", "手机号", ("手机号码", "联系电话", "手机", "电话", "联系方式")),
     Column("is_active", "在册", ("是否在册", "状态")),
     Column("login", "登录账号", ("账号", "用户名", "登录名")),
+    Column("changed_on", "变动日期", ("生效日期", "变更日期", "调整日期", "变动生效日期", "任职日期"), exported=False),
 )
 
 ORGANIZATION_COLUMNS: tuple[Column, ...] = (

@@ -82,7 +82,7 @@ def export_rows(kind: str, user) -> Iterator[list]:
 
 
 def export_headers(kind: str) -> list[str]:
-    return [c.header for c in columns_for(kind)]
+    return [c.header for c in columns_for(kind) if c.exported]
 
 
 def export_xlsx(kind: str, user, fh) -> None:

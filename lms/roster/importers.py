@@ -14,6 +14,7 @@ from django.utils import timezone
 from lms.accounts.models import User
 from lms.accounts.scope import scope_for, scoped
 from lms.members.models import Member
+from lms.members.services import HISTORY_FIELDS, members_bulk_upsert
 from lms.organizations.models import PartyOrganization
 from lms.organizations.services import organization_create
 from lms.schools.models import PartySchool
@@ -41,6 +42,8 @@ class Counts:
     users_created: int = 0
     missing: int = 0
     missing_sample: list[dict] = field(default_factory=list)
+    summary_rows: list[int] = field(default_factory=list)
+    history: int = 0  # category / branch changes recorded (apply) or to be recorded (preview)
 
 
 class ImportAborted(Exception):
@@ -55,13 +58,35 @@ class ImportAborted(Exception):
 class _Base:
     kind = ""
 
-    def __init__(self, *, user, mapping: Mapping, headers: list[str], apply: bool, today: dt.date | None = None):
+    def __init__(
+        self,
+        *,
+        user,
+        mapping: Mapping,
+        headers: list[str],
+        apply: bool,
+        today: dt.date | None = None,
+        effective_date: dt.date | None = None,
+        skip_invalid: bool = False,
+    ):
         self.user = user
         self.mapping = mapping
         self.headers = headers
         self.apply = apply
+        self.skip_invalid = skip_invalid
         self.today = today or timezone.localdate()
+        self.effective_date = effective_date or self.today
         self.counts = Counts()
+
+    def without_summary_rows(self, chunk: list[tuple[int, list]]) -> list[tuple[int, list]]:
+        """Totals rows (合计, 小计 …) are skipped and reported, never read as data."""
+        kept = []
+        for row_no, values in chunk:
+            if v.is_summary_row(values):
+                self.counts.summary_rows.append(row_no)
+            else:
+                kept.append((row_no, values))
+        return kept
 
     def header(self, key: str) -> str:
         index = self.mapping.by_key.get(key)
@@ -75,8 +100,10 @@ class _Base:
         return key in self.mapping.by_key
 
     def _finish_chunk(self, errors: list[RowError]) -> list[RowError]:
+        """Count the faulty rows; in an all-or-nothing apply the first faulty chunk aborts
+        the transaction, in a valid-rows-only apply the faulty rows are left out."""
         self.counts.error_rows += len({e.row for e in errors})
-        if errors and self.apply:
+        if errors and self.apply and not self.skip_invalid:
             raise ImportAborted(errors)
         return errors
 
@@ -149,6 +176,8 @@ class MemberImport(_Base):
             take("is_active", lambda x: v.parse_yes_no(x, label="在册"))
         if self.has("login"):
             take("login", v.parse_login)
+        if self.has("changed_on") and v.text(self.cell(values, "changed_on")):
+            take("changed_on", lambda x: v.parse_date(x, today=self.today, label="变动日期"))
         self._branch(row_no, values, data, errors)
 
         no = data.get("member_no")
@@ -204,6 +233,7 @@ class MemberImport(_Base):
     # --- one chunk, a few queries -----------------------------------------------------
     def process(self, chunk: list[tuple[int, list]]) -> list[RowError]:
         errors: list[RowError] = []
+        chunk = self.without_summary_rows(chunk)
         rows = [self._parse(row_no, values, errors) for row_no, values in chunk]
         self.counts.rows += len(rows)
         self._unknown_branches(rows, errors)
@@ -232,6 +262,7 @@ class MemberImport(_Base):
                 )
                 continue
             self._check_login(r, old, users, errors)
+            self._check_change_date(r, old, errors)
         bad_rows = {e.row for e in errors}
         self._finish_chunk(errors)
         to_write: list = []
@@ -249,6 +280,8 @@ class MemberImport(_Base):
                 continue
             else:
                 self.counts.updated += 1
+                if any(old[f] != final[f] for f in HISTORY_FIELDS):
+                    self.counts.history += 1
             if final.get("new_login"):
                 new_users[final["new_login"]] = r["name"]
             to_write.append((r, old, final))
@@ -307,6 +340,18 @@ class MemberImport(_Base):
         elif linked != r.get("member_no"):
             errors.append(RowError(r["row"], self.header("login"), f"账号“{login}”已被党员编号“{linked}”使用"))
 
+    def _on(self, r: dict):
+        return r.get("changed_on") or self.effective_date
+
+    def _check_change_date(self, r: dict, old: dict | None, errors: list[RowError]) -> None:
+        """A branch or category change is recorded from its day, which cannot precede joining."""
+        if old is None or "join_date" not in r:
+            return
+        on = self._on(r)
+        if on < r["join_date"]:
+            column = self.header("changed_on") if r.get("changed_on") else ""
+            errors.append(RowError(r["row"], column, f"变动日期 {on} 早于入党日期 {r['join_date']}"))
+
     def _final(self, r: dict, old: dict | None, users: dict) -> dict:
         """The stored values after this row: the file's columns over what is stored."""
         base = (
@@ -350,19 +395,14 @@ class MemberImport(_Base):
             ids = dict(User.objects.filter(username__in=new_users).values_list("username", "id"))
         else:
             ids = {}
-        members = []
-        for r, _old, final in to_write:
+        rows = []
+        for r, old, final in to_write:
             user_id = final["user_id"]
             if isinstance(user_id, str):
                 user_id = ids[final["new_login"]]
             fields = {f: final[f] for f in self.COMPARE if f != "user_id"}
-            members.append(Member(member_no=r["member_no"], user_id=user_id, **fields))
-        Member.objects.bulk_create(
-            members,
-            update_conflicts=True,
-            unique_fields=["member_no"],
-            update_fields=self.UPDATE_FIELDS,
-        )
+            rows.append((Member(member_no=r["member_no"], user_id=user_id, **fields), old, self._on(r)))
+        members_bulk_upsert(rows=rows, update_fields=self.UPDATE_FIELDS)
 
     def finish(self) -> None:
         """Members of the branches in the file that the file does not list: reported, kept."""
@@ -442,7 +482,7 @@ class OrganizationImport(_Base):
 
     def process(self, chunk: list[tuple[int, list]]) -> list[RowError]:
         errors: list[RowError] = []
-        for row_no, values in chunk:
+        for row_no, values in self.without_summary_rows(chunk):
             self.counts.rows += 1
             before = len(errors)
             row = self._row(row_no, values, errors)

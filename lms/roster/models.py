@@ -45,6 +45,17 @@ class ImportJob(models.Model):
         related_name="+",
         verbose_name="导入人所属镇街",
     )
+    effective_date = models.DateField(
+        "变动生效日期",
+        null=True,
+        blank=True,
+        help_text="文件中党员的类别或支部变动自哪天起生效（未填“变动日期”列的行）；不填为导入当天",
+    )
+    skip_invalid = models.BooleanField(
+        "只导入无误的行", default=False, help_text="确认时选择：有错误的行跳过，并可下载错误报告"
+    )
+    skipped_summary = models.JSONField("跳过的合计行", default=list, blank=True, help_text="合计、小计等汇总行的行号")
+    history_count = models.PositiveIntegerField("记录的类别/支部变动", default=0)
     mapping = models.JSONField("列映射", default=dict, blank=True, help_text="表头 → 字段；空字符串表示忽略该列")
     headers = models.JSONField("表头", default=list, blank=True)
     unknown_headers = models.JSONField("未识别的表头", default=list, blank=True)
@@ -79,6 +90,20 @@ class ImportJob(models.Model):
     @property
     def is_busy(self) -> bool:
         return self.status in {self.Status.UPLOADED, self.Status.VALIDATING, self.Status.QUEUED, self.Status.RUNNING}
+
+    @property
+    def can_confirm_valid(self) -> bool:
+        """The valid rows may be imported on their own (the rest go to the error report)."""
+        return (
+            self.status == self.Status.VALIDATED
+            and not self.file_errors
+            and self.error_count > 0
+            and self.total_rows > self.error_rows
+        )
+
+    @property
+    def valid_rows(self) -> int:
+        return max(0, self.total_rows - self.error_rows)
 
     @property
     def can_confirm(self) -> bool:

@@ -3,6 +3,7 @@ one-transaction apply of an import job."""
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -69,9 +70,12 @@ def import_file_run(
     report_path: Path | None = None,
     total_hint: int = 0,
     cache_path: Path | None = None,
+    effective_date=None,
+    skip_invalid: bool = False,
 ) -> ImportOutcome:
     """Stream the file through the row rules in chunks. With apply=True the caller holds the
-    transaction and an error raises ImportAborted before anything of it is committed."""
+    transaction and an error raises ImportAborted before anything of it is committed —
+    unless skip_invalid, when faulty rows are left out (and listed in the report)."""
     outcome = ImportOutcome()
     cached = apply and cache_path is not None and cache_path.exists()
     opener = open_cached_table(cache_path, total_hint) if cached else open_table(path, kind, original_name)
@@ -86,7 +90,14 @@ def import_file_run(
                 outcome.file_errors.append("以下字段对应了多列：" + "、".join(mapping.duplicates))
             if outcome.file_errors:
                 return outcome
-            importer = IMPORTERS[kind](user=user, mapping=mapping, headers=table.headers, apply=apply)
+            importer = IMPORTERS[kind](
+                user=user,
+                mapping=mapping,
+                headers=table.headers,
+                apply=apply,
+                effective_date=effective_date,
+                skip_invalid=skip_invalid,
+            )
             report = ErrorReport(report_path, table.headers) if report_path else None
             rows = iter(cache_rows(table, cache_path) if cache_path and not apply else table.rows)
             done = 0
@@ -101,7 +112,7 @@ def import_file_run(
                     report.add(chunk, errors)
                 if on_progress:
                     on_progress(done, max(done, total_hint or table.total_rows))
-            if not apply or outcome.error_count == 0:
+            if not apply or skip_invalid or outcome.error_count == 0:
                 importer.finish()
             outcome.counts = importer.counts
             if report and report.rows:
@@ -135,7 +146,12 @@ def _anchor(user) -> dict:
 
 
 @transaction.atomic
-def import_job_create(*, user, upload, kind: str, run_async: bool = True) -> ImportJob:
+def import_job_create(
+    *, user, upload, kind: str, effective_date: dt.date | None = None, run_async: bool = True
+) -> ImportJob:
+    """Store the upload and start the preview. `effective_date`: from which day the category
+    and branch changes in the file count (rows may carry their own 变动日期); default the
+    day of the import. It cannot lie in the future: records only for what happened."""
     if not import_allowed(user):
         raise ImportNotAllowed("您没有导入花名册的权限")
     if kind not in IMPORTERS:
@@ -145,7 +161,11 @@ def import_job_create(*, user, upload, kind: str, run_async: bool = True) -> Imp
         raise ImportNotAllowed("只支持 .xlsx 和 .csv 文件；旧版 .xls 请先另存为 .xlsx")
     if upload.size > max_upload_bytes():
         raise ImportNotAllowed(f"文件超过 {max_upload_bytes() // 1024 // 1024} MB，请分批导入")
-    job = ImportJob(kind=kind, original_name=name[:255], created_by=user, **_anchor(user))
+    if effective_date is not None and effective_date > timezone.localdate():
+        raise ImportNotAllowed("变动生效日期不能晚于今天")
+    job = ImportJob(
+        kind=kind, original_name=name[:255], created_by=user, effective_date=effective_date, **_anchor(user)
+    )
     job.file.save(name, upload if isinstance(upload, File) else File(upload), save=False)
     job.full_clean()
     job.save()
@@ -209,6 +229,7 @@ def import_job_validate(*, job: ImportJob) -> ImportJob:
             on_progress=lambda done, total: progress_write(job.pk, phase="validate", done=done, total=total),
             report_path=report_path,
             cache_path=_cache_path(job),
+            effective_date=job.effective_date,
         )
     except Exception as exc:  # noqa: BLE001 - the job must not stay "validating" forever
         logger.exception("roster import %s: validation crashed", job.pk)
@@ -239,19 +260,25 @@ def _store_outcome(job: ImportJob, outcome: ImportOutcome) -> None:
     job.created_count, job.updated_count, job.unchanged_count = c.created, c.updated, c.unchanged
     job.users_created = c.users_created
     job.missing_count, job.missing = c.missing, c.missing_sample
+    job.skipped_summary = c.summary_rows[:ERROR_SAMPLE]
+    job.history_count = c.history
 
 
 @transaction.atomic
-def import_job_confirm(*, job: ImportJob, user, run_async: bool = True) -> ImportJob:
+def import_job_confirm(*, job: ImportJob, user, valid_only: bool = False, run_async: bool = True) -> ImportJob:
+    """Confirm the preview: all rows (only when none has an error), or with valid_only the
+    rows without errors — the others are skipped and listed in the error report."""
     if user.pk != job.created_by_id:
         raise ImportNotAllowed("只能由上传人确认导入")
     job.refresh_from_db()
     if job.status != ImportJob.Status.VALIDATED:
         raise ImportNotAllowed(f"该导入当前状态为“{job.get_status_display()}”，不能确认")
-    if not job.can_confirm:
-        raise ImportNotAllowed("文件中还有错误，不能导入")
+    if valid_only and not (job.can_confirm_valid or job.can_confirm):
+        raise ImportNotAllowed("文件中没有可以导入的无误行")
+    if not valid_only and not job.can_confirm:
+        raise ImportNotAllowed("文件中还有错误，不能全部导入；可修改后重新上传，或选择“只导入无误的行”")
     claimed = ImportJob.objects.filter(pk=job.pk, status=ImportJob.Status.VALIDATED).update(
-        status=ImportJob.Status.QUEUED, confirmed_at=timezone.now()
+        status=ImportJob.Status.QUEUED, confirmed_at=timezone.now(), skip_invalid=valid_only
     )
     if not claimed:
         raise ImportNotAllowed("该导入已被确认")
@@ -270,6 +297,7 @@ def import_job_apply(*, job: ImportJob) -> ImportJob:
     job.refresh_from_db()
     if not claimed:
         return job  # a repeated delivery of the task, or a job not confirmed
+    report_name = f"reports/job-{job.pk}-skipped.xlsx"
     try:
         with transaction.atomic():
             outcome = import_file_run(
@@ -282,10 +310,15 @@ def import_job_apply(*, job: ImportJob) -> ImportJob:
                 on_progress=lambda done, total: progress_write(job.pk, phase="apply", done=done, total=total),
                 total_hint=job.total_rows,
                 cache_path=_cache_path(job),
+                effective_date=job.effective_date,
+                skip_invalid=job.skip_invalid,
+                report_path=import_dir() / report_name if job.skip_invalid else None,
             )
             if outcome.file_errors:
                 raise ImportAborted([RowError(0, "", "；".join(outcome.file_errors))])
             _store_outcome(job, outcome)
+            if job.skip_invalid:
+                job.error_report = report_name if outcome.report_rows else ""
             job.status = ImportJob.Status.DONE
             job.finished_at = timezone.now()
             job.message = ""
@@ -297,8 +330,15 @@ def import_job_apply(*, job: ImportJob) -> ImportJob:
                 summary=(
                     f"导入{job.get_kind_display()} {job.original_name}：新增 {job.created_count}，"
                     f"更新 {job.updated_count}，未变化 {job.unchanged_count}"
+                    + (f"，跳过有错误的行 {job.error_rows}" if job.skip_invalid else "")
                 ),
-                changes={"created": job.created_count, "updated": job.updated_count, "missing": job.missing_count},
+                changes={
+                    "created": job.created_count,
+                    "updated": job.updated_count,
+                    "missing": job.missing_count,
+                    "skipped": job.error_rows if job.skip_invalid else 0,
+                    "history": job.history_count,
+                },
             )
     except ImportAborted as exc:
         _fail(job, f"导入已撤销，没有写入任何数据。原因：{exc}", exc.errors)

@@ -80,19 +80,19 @@ EARLIEST_JOIN = dt.date(1921, 7, 1)
 EXCEL_EPOCH = dt.date(1899, 12, 30)
 
 
-def parse_date(value, *, today: dt.date | None = None) -> dt.date:
+def parse_date(value, *, today: dt.date | None = None, label: str = "入党日期") -> dt.date:
     """2021-07-01, 2021/7/1, 2021.7.1, 2021年7月1日, 20210701, Excel date cells and Excel
     serial numbers (a date column formatted as a number)."""
     today = today or dt.date.today()
     if value is None or (isinstance(value, str) and not value.strip()):
-        raise BadValue("入党日期不能为空")
+        raise BadValue(f"{label}不能为空")
     if isinstance(value, dt.datetime):
         result = value.date()
     elif isinstance(value, dt.date):
         result = value
     elif isinstance(value, (int, float)) and not isinstance(value, bool) and 1 <= value < 2958466:
         if 10_000_000 < value < 100_000_000:  # 20210701 typed as a number
-            return parse_date(str(int(value)), today=today)
+            return parse_date(str(int(value)), today=today, label=label)
         result = EXCEL_EPOCH + dt.timedelta(days=int(value))
     else:
         raw = text(value).replace(" ", "")
@@ -109,10 +109,25 @@ def parse_date(value, *, today: dt.date | None = None) -> dt.date:
         else:
             raise BadValue(f"无法识别的日期“{raw}”，请写成 2021-07-01、2021/7/1 或 2021年7月1日")
     if result > today:
-        raise BadValue("入党日期不能晚于今天")
+        raise BadValue(f"{label}不能晚于今天")
     if result < EARLIEST_JOIN:
-        raise BadValue("入党日期不能早于 1921年7月1日")
+        raise BadValue(f"{label}不能早于 1921年7月1日")
     return result
+
+
+SUMMARY_WORDS = ("合计", "小计", "总计", "共计", "总数")
+
+
+def is_summary_row(values: list) -> bool:
+    """A totals row that Excel users add under a table (合计, 小计, 总计 …): its first
+    non-empty cell starts with one of those words."""
+    for value in values:
+        if value is None or (isinstance(value, str) and not value.strip()):
+            continue
+        if not isinstance(value, str):
+            return False
+        return re.sub(r"\s+", "", nfkc(value)).startswith(SUMMARY_WORDS)
+    return False
 
 
 PHONE_RE = re.compile(r"^1[3-9]\d{9}$")

@@ -58,7 +58,10 @@ def workspace(request):
         if form.is_valid():
             try:
                 job = import_job_create(
-                    user=request.user, upload=form.cleaned_data["file"], kind=form.cleaned_data["kind"]
+                    user=request.user,
+                    upload=form.cleaned_data["file"],
+                    kind=form.cleaned_data["kind"],
+                    effective_date=form.cleaned_data.get("effective_date"),
                 )
             except ImportNotAllowed as exc:
                 form.add_error(None, str(exc))
@@ -142,12 +145,13 @@ def job_mapping(request, pk: int):
 @require_POST
 def job_confirm(request, pk: int):
     job = _job(request, pk)
+    valid_only = request.POST.get("mode") == "valid_only"
     try:
-        import_job_confirm(job=job, user=request.user)
+        import_job_confirm(job=job, user=request.user, valid_only=valid_only)
     except ImportNotAllowed as exc:
         messages.error(request, str(exc))
     else:
-        messages.success(request, "已确认，正在导入")
+        messages.success(request, "已确认，正在导入无误的行" if valid_only else "已确认，正在导入")
     return redirect("roster:job", pk=job.pk)
 
 
@@ -157,7 +161,8 @@ def job_errors(request, pk: int):
     job = _job(request, pk)
     if not job.error_report:
         raise Http404("没有错误报告")
-    name = f"错误报告-{job.original_name.rsplit('.', 1)[0]}.xlsx"
+    label = "未导入的行" if job.skip_invalid and job.status == ImportJob.Status.DONE else "错误报告"
+    name = f"{label}-{job.original_name.rsplit('.', 1)[0]}.xlsx"
     return FileResponse(job.error_report.open("rb"), as_attachment=True, filename=name)
 
 

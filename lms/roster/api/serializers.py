@@ -26,6 +26,9 @@ class ImportJobSerializer(serializers.ModelSerializer):
     unknown_headers = serializers.ListField(child=serializers.CharField(), read_only=True)
     file_errors = serializers.ListField(child=serializers.CharField(), read_only=True)
     can_confirm = serializers.BooleanField(read_only=True)
+    can_confirm_valid = serializers.BooleanField(read_only=True)
+    valid_rows = serializers.IntegerField(read_only=True)
+    skipped_summary = serializers.ListField(child=serializers.IntegerField(), read_only=True)
     error_report_url = serializers.SerializerMethodField()
 
     class Meta:
@@ -57,6 +60,12 @@ class ImportJobSerializer(serializers.ModelSerializer):
             "missing",
             "message",
             "can_confirm",
+            "can_confirm_valid",
+            "valid_rows",
+            "effective_date",
+            "skip_invalid",
+            "skipped_summary",
+            "history_count",
             "error_report_url",
         ]
         read_only_fields = fields
@@ -68,6 +77,15 @@ class ImportJobSerializer(serializers.ModelSerializer):
 class ImportUploadSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(choices=ImportJob.Kind.choices, default=ImportJob.Kind.MEMBERS)
     file = serializers.FileField(help_text=".xlsx 或 .csv（UTF-8 / GBK）")
+    effective_date = serializers.DateField(
+        required=False, allow_null=True, help_text="类别、支部变动的生效日期（不晚于今天）；不填为导入当天"
+    )
+
+
+class ImportConfirmSerializer(serializers.Serializer):
+    valid_only = serializers.BooleanField(
+        default=False, help_text="true：只导入无误的行，有错误的行跳过并列入错误报告；false：全部无误才导入"
+    )
 
 
 class ImportMappingSerializer(serializers.Serializer):

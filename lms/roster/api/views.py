@@ -27,6 +27,7 @@ from lms.roster.views import EXPORT_NAMES, job_status_payload, roster_staff
 
 from .serializers import (
     ExportQuerySerializer,
+    ImportConfirmSerializer,
     ImportJobSerializer,
     ImportMappingSerializer,
     ImportStatusSerializer,
@@ -67,7 +68,10 @@ class ImportJobViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
         data.is_valid(raise_exception=True)
         try:
             job = import_job_create(
-                user=request.user, upload=data.validated_data["file"], kind=data.validated_data["kind"]
+                user=request.user,
+                upload=data.validated_data["file"],
+                kind=data.validated_data["kind"],
+                effective_date=data.validated_data.get("effective_date"),
             )
         except ImportNotAllowed as exc:
             raise ValidationError({"file": [str(exc)]}) from exc
@@ -89,12 +93,18 @@ class ImportJobViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
         job.refresh_from_db()
         return Response(ImportJobSerializer(job).data)
 
-    @extend_schema(summary="确认导入（一次事务写入）", request=None, responses=ImportJobSerializer)
+    @extend_schema(
+        summary="确认导入（一次事务写入；可选只导入无误的行）",
+        request=ImportConfirmSerializer,
+        responses=ImportJobSerializer,
+    )
     @action(detail=True, methods=["post"])
     def confirm(self, request, pk=None):
         job = self.get_object()
+        data = ImportConfirmSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
         try:
-            import_job_confirm(job=job, user=request.user)
+            import_job_confirm(job=job, user=request.user, valid_only=data.validated_data["valid_only"])
         except ImportNotAllowed as exc:
             raise ValidationError({"detail": str(exc)}) from exc
         job.refresh_from_db()

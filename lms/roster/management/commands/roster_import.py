@@ -1,6 +1,7 @@
 """Import a roster file from the command line, as the given staff user (their jurisdiction
 applies), recorded as an ImportJob like an upload in the workspace."""
 
+import datetime as dt
 from pathlib import Path
 
 from django.core.files import File
@@ -29,8 +30,12 @@ class Command(BaseCommand):
         parser.add_argument(
             "--map", action="append", default=[], metavar="表头=字段", help="未识别表头的对应字段，可重复"
         )
+        parser.add_argument(
+            "--effective-date", type=dt.date.fromisoformat, default=None, help="类别、支部变动的生效日期（YYYY-MM-DD）"
+        )
+        parser.add_argument("--valid-only", action="store_true", help="只导入无误的行，有错误的行跳过并写入错误报告")
 
-    def handle(self, *args, file, user, kind, dry_run, map, **options):
+    def handle(self, *args, file, user, kind, dry_run, map, effective_date, valid_only, **options):
         path = Path(file)
         if not path.is_file():
             raise CommandError(f"找不到文件 {path}")
@@ -39,7 +44,13 @@ class Command(BaseCommand):
             raise CommandError(f"找不到用户 {user}")
         with path.open("rb") as fh:
             try:
-                job = import_job_create(user=account, upload=File(fh, name=path.name), kind=kind, run_async=False)
+                job = import_job_create(
+                    user=account,
+                    upload=File(fh, name=path.name),
+                    kind=kind,
+                    effective_date=effective_date,
+                    run_async=False,
+                )
             except ImportNotAllowed as exc:
                 raise CommandError(str(exc)) from exc
         if map:
@@ -50,12 +61,12 @@ class Command(BaseCommand):
                 raise CommandError(str(exc)) from exc
         job = import_job_validate(job=job)
         self._report(job)
-        if not job.can_confirm:
+        if not (job.can_confirm or (valid_only and job.can_confirm_valid)):
             raise CommandError(f"校验未通过，没有写入任何数据（导入记录 #{job.pk}）")
         if dry_run:
             self.stdout.write(f"试运行：校验通过，未写入（导入记录 #{job.pk}）")
             return
-        import_job_confirm(job=job, user=account, run_async=False)
+        import_job_confirm(job=job, user=account, valid_only=valid_only, run_async=False)
         job = import_job_apply(job=job)
         if job.status != ImportJob.Status.DONE:
             raise CommandError(job.message)
