@@ -18,7 +18,12 @@ Requests carry X-Forwarded-Proto: https, as the reverse proxy would.
 Per step: requests/s, p50/p95/p99 latency, errors (5xx, connection failures, any 4xx but 429)
 and throttled answers (429, the DRF heartbeat/sign-in throttles — counted apart, not errors).
 Saturation: the smallest concurrency reaching 90 % of the best throughput; the last line reports
-that step's figures (rps, percentiles) and the error rate over the whole run."""
+that step's figures (rps, percentiles) and the error rate over the whole run.
+
+`--people 500,1000,2000`: instead of the closed loop, Locust with real think times
+(bench/locustfile.py: a heartbeat every 15 s, another page every ~30 s, class sign-ins arriving
+over a minute, staff dashboards); the last line gives the most concurrent people one node held
+with p95 < 300 ms and no failures (`people_held`)."""
 
 from __future__ import annotations
 
@@ -123,7 +128,25 @@ def prepare(env: dict, members: int, users: int) -> dict:
         (pk, float(duration or 0))
         for pk, duration in LessonPage.objects.live().filter(video__status="ready").values_list("id", "video__duration")
     ]
+    from importlib import import_module
+
+    from django.conf import settings
+    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+
+    def cookie(user) -> str:
+        """A session as a login makes it (for Locust: people log in once, not every step)."""
+        store = import_module(settings.SESSION_ENGINE).SessionStore()
+        store[SESSION_KEY] = str(user.pk)
+        store[BACKEND_SESSION_KEY] = settings.AUTHENTICATION_BACKENDS[0]
+        store[HASH_SESSION_KEY] = user.get_session_auth_hash()
+        store.create()
+        return f"{settings.SESSION_COOKIE_NAME}={store.session_key}"
+
+    lesson_pages = LessonPage.objects.live().filter(video__status="ready").select_related("video")
     return {
+        "member_cookies": [cookie(u) for u in created],
+        "staff_cookies": [cookie(u) for u in User.objects.filter(username__in=["lunzhen", "zuzhibu", "fangsi"])],
+        "lessons": [(p.pk, float(p.video.duration or 0), p.url) for p in lesson_pages],
         "members": [f"load{i}" for i in range(len(created))],
         "staff": ["lunzhen", "zuzhibu", "fangsi"],
         "course_urls": [p.url for p in CoursePage.objects.live()[:20]],
@@ -263,14 +286,72 @@ def run_step(browsers: list, data: dict, seconds: float) -> Result:
     return result
 
 
+def people_steps(port: int, env: dict, data: dict, steps: list[int], seconds: float, var: Path) -> None:
+    """Locust (bench/locustfile.py) with real think times, one run per step of concurrent
+    people; stats are reset once everyone has arrived. Reports, per step, requests/s and the
+    latency percentiles, and the most people held with p95 < 300 ms and no errors."""
+    import csv
+
+    data_file = var / "locust-data.json"
+    data_file.write_text(json.dumps({k: v for k, v in data.items() if k != "token"} | {"csrf": "c" * 32}))
+    locust = str(Path(PYTHON).with_name("locust"))
+    rows = []
+    for people in steps:
+        prefix = var / f"locust-{people}"
+        spawn = max(1, people // 30)  # everyone arrives within ~30 s
+        cmd = [locust, "-f", str(ROOT / "bench" / "locustfile.py"), "--headless", "--only-summary", "--reset-stats"]
+        cmd += ["-u", str(people), "-r", str(spawn), "-t", f"{int(seconds + people / spawn)}s"]
+        cmd += ["--host", f"http://127.0.0.1:{port}", "--csv", str(prefix), "--loglevel", "WARNING"]
+        load = os.getloadavg()[0]
+        subprocess.run(cmd, cwd=ROOT, env={**env, "LOCUST_DATA": str(data_file)}, capture_output=True, check=False)
+        with open(f"{prefix}_stats.csv") as f:
+            total = next(r for r in csv.DictReader(f) if r["Name"] == "Aggregated")
+        row = {
+            "people": people,
+            "rps": float(total["Requests/s"]),
+            "p50": float(total["50%"]) / 1000,
+            "p95": float(total["95%"]) / 1000,
+            "p99": float(total["99%"]) / 1000,
+            "failures": int(total["Failure Count"]),
+            "requests": int(total["Request Count"]),
+            "load": load,
+        }
+        rows.append(row)
+        print(
+            f"people={people:5d} rps={row['rps']:6.1f} p50_s={row['p50']:.3f} p95_s={row['p95']:.3f} "
+            f"p99_s={row['p99']:.3f} failures={row['failures']} requests={row['requests']} load={load:.2f}",
+            flush=True,
+        )
+    held = [r for r in rows if r["p95"] < 0.3 and r["failures"] == 0]
+    best = max(held, key=lambda r: r["people"]) if held else None
+    print(
+        figures(
+            people_held=best["people"] if best else 0,
+            people_rps=best["rps"] if best else 0.0,
+            people_p95_s=best["p95"] if best else 0.0,
+            max_people_tried=max(steps),
+            max_people_p95_s=rows[-1]["p95"],
+            max_people_failures=rows[-1]["failures"],
+            load_min=min(r["load"] for r in rows),
+            load_max=max(r["load"] for r in rows),
+        )
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--members", type=int, default=3000)
     parser.add_argument("--steps", default="4,8,16,32,48")
     parser.add_argument("--step-seconds", type=float, default=20)
     parser.add_argument("--workers", type=int, default=3)
+    parser.add_argument(
+        "--people", help="Locust instead of the closed loop: concurrent people per step, e.g. 500,1000,2000"
+    )
+    parser.add_argument("--people-seconds", type=float, default=90, help="measured seconds per Locust step")
     opts = parser.parse_args()
     steps = [int(s) for s in opts.steps.split(",")]
+    if opts.people:
+        steps = [int(s) for s in opts.people.split(",")]
     database_url, drop = fresh_database_url("load")
     broker = os.environ.get("CELERY_BROKER_URL", "filesystem://")
     var = Path(tempfile.mkdtemp(prefix="lms-load-", dir=ROOT / "var"))
@@ -322,6 +403,9 @@ def main() -> None:
                 if time.monotonic() > deadline:
                     raise
                 time.sleep(0.5)
+        if opts.people:
+            people_steps(port, env, data, steps, opts.people_seconds, var)
+            return
         total_users = max(steps)
         browsers: list[tuple[Browser, bool]] = []
         for i in range(total_users):
