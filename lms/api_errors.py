@@ -97,8 +97,9 @@ def _shape(path: str) -> str:
 
 def document_error_responses(result, generator, request, public):
     """drf-spectacular postprocessing hook: every operation documents the errors this module
-    answers — 401/403 everywhere (all endpoints need a login), 400 where there is input
-    (query, path or body), 404 where the path names an object, 429 on throttled views."""
+    answers — 401/403 everywhere (all endpoints need a login), 404 everywhere (an object out of
+    scope, a page past the end), 400 where there is input (query, path or body), 429 on
+    throttled views."""
     throttled = set()
     for path, _regex, method, callback in getattr(generator, "endpoints", None) or []:
         view = getattr(callback, "cls", None)
@@ -111,7 +112,7 @@ def document_error_responses(result, generator, request, public):
         for method, operation in item.items():
             if method not in _METHODS:
                 continue
-            codes = ["401", "403"]
+            codes = ["401", "403", "404"]  # 404: objects out of scope, and pages past the end (?page=)
             parameters = operation.get("parameters", [])
             for parameter in parameters:  # ids and years matched by a route regex are numbers
                 pattern = (parameter.get("schema") or {}).get("pattern")
@@ -119,8 +120,6 @@ def document_error_responses(result, generator, request, public):
                     parameter["schema"] = dict(_PATTERN_SCHEMAS[pattern])
             if parameters or "requestBody" in operation:
                 codes.append("400")
-            if any(p.get("in") == "path" for p in parameters):
-                codes.append("404")
             if (_shape(path), method) in throttled:
                 codes.append("429")
             responses = operation.setdefault("responses", {})
