@@ -114,15 +114,19 @@ class Server:
         cmd = [GUNICORN, "lms.wsgi:application", "-w", str(self.workers), "-b", f"127.0.0.1:{self.port}"]
         cmd += ["--keep-alive", "5", "--preload"]
         (self.tree / "var").mkdir(exist_ok=True)
-        log = open(self.tree / "var" / f"gunicorn-{self.port}.log", "ab")
+        self.log = self.tree / "var" / f"gunicorn-{self.port}.log"
+        # Both streams to the file: an unread pipe fills up and then blocks the server.
         self.proc = subprocess.Popen(
             cmd,
             cwd=self.tree,
-            env=server_env(self.tree, self.database_url, self.settings),
-            stdout=log,
-            stderr=subprocess.PIPE,
+            env={**server_env(self.tree, self.database_url, self.settings), "LOG_LEVEL": "WARNING"},
+            stdout=open(self.log, "ab"),
+            stderr=subprocess.STDOUT,
         )
-        wait_ready(self.port, self.proc)
+        try:
+            wait_ready(self.port, self.proc)
+        except RuntimeError as exc:
+            raise RuntimeError(f"{exc}\n{self.log.read_text()[-3000:]}") from None
 
     def stop(self) -> None:
         stop_server(self.proc)

@@ -209,7 +209,8 @@ def test_my_learning_page(roles, login, catalog, django_assert_max_num_queries):
     for i, lesson in enumerate(lessons[:5]):
         progress_heartbeat_apply(member=member, lesson=lesson, intervals=[], now=t0)
         end = 100 if i == 0 else 30
-        progress_heartbeat_apply(member=member, lesson=lesson, intervals=[[0, end]], now=t0 + dt.timedelta(seconds=60))
+        at = t0 + dt.timedelta(seconds=60 * (i + 1))  # one after another: one member, one budget
+        progress_heartbeat_apply(member=member, lesson=lesson, intervals=[[0, end]], now=at)
     client = login(roles.member_a_user)
     client.get("/learn/me/")
     with django_assert_max_num_queries(20):
