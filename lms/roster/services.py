@@ -15,6 +15,7 @@ from django.core.files.base import File
 from django.db import transaction
 from django.utils import timezone
 
+from lms.accounts import policy
 from lms.accounts.scope import scope_for
 from lms.audit.services import audit_record
 from lms.organizations.models import PartyOrganization
@@ -131,7 +132,7 @@ def import_allowed(user) -> bool:
     return bool(
         getattr(user, "is_authenticated", False)
         and user.has_perm("roster.add_importjob")
-        and scope_for(user).is_staff_scope
+        and policy.is_staff(user)
     )
 
 
@@ -243,6 +244,8 @@ def import_job_validate(*, job: ImportJob) -> ImportJob:
     job.status = ImportJob.Status.VALIDATED
     job.validated_at = timezone.now()
     job.message = "" if outcome.ok else "请根据错误说明修改文件后重新上传，或调整列对应关系"
+    if job.can_confirm_valid:
+        job.message += "；也可以先只导入无误的行，有错误的行下载后修改再导入"
     job.save()
     progress_clear(job.pk)
     return job
