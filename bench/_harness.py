@@ -115,6 +115,8 @@ class Server:
         cmd += ["--keep-alive", "5", "--preload"]
         (self.tree / "var").mkdir(exist_ok=True)
         self.log = self.tree / "var" / f"gunicorn-{self.port}.log"
+        if not (self.tree / "var" / "static" / "staticfiles.json").exists():  # pages need the manifest
+            run_in(self.tree, [PYTHON, "manage.py", "collectstatic", "--noinput", "-v0"], self.database_url)
         # Both streams to the file: an unread pipe fills up and then blocks the server.
         self.proc = subprocess.Popen(
             cmd,

@@ -105,7 +105,7 @@ def prepare(members: int, lessons: int, out: Path) -> None:
         lesson = course.add_child(instance=LessonPage(title=f"压测第{n + 1}讲", slug=f"lesson-{n}", video=video))
         lesson_ids.append(lesson.pk)
     store_class = import_module(settings.SESSION_ENGINE).SessionStore
-    backend = settings.AUTHENTICATION_BACKENDS[0]
+    backend = session_backend()
     lines = []
     for i, u in enumerate(users):
         store = store_class()
@@ -115,6 +115,14 @@ def prepare(members: int, lessons: int, out: Path) -> None:
         store.create()
         lines.append(f"{settings.SESSION_COOKIE_NAME}={store.session_key}\t{lesson_ids[i % len(lesson_ids)]}")
     out.write_text("\n".join(lines) + "\n")
+
+
+def session_backend() -> str:
+    """The first authentication backend that can load a session's user (a login would store it)."""
+    from django.conf import settings
+    from django.contrib.auth import load_backend
+
+    return next(path for path in settings.AUTHENTICATION_BACKENDS if hasattr(load_backend(path), "get_user"))
 
 
 def open_clocks(port: int, viewers: list[tuple[str, str]], clients: int = 6) -> int:

@@ -131,13 +131,15 @@ def prepare(env: dict, members: int, users: int) -> dict:
     from importlib import import_module
 
     from django.conf import settings
-    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY, load_backend
 
     def cookie(user) -> str:
         """A session as a login makes it (for Locust: people log in once, not every step)."""
         store = import_module(settings.SESSION_ENGINE).SessionStore()
         store[SESSION_KEY] = str(user.pk)
-        store[BACKEND_SESSION_KEY] = settings.AUTHENTICATION_BACKENDS[0]
+        store[BACKEND_SESSION_KEY] = next(
+            path for path in settings.AUTHENTICATION_BACKENDS if hasattr(load_backend(path), "get_user")
+        )
         store[HASH_SESSION_KEY] = user.get_session_auth_hash()
         store.create()
         return f"{settings.SESSION_COOKIE_NAME}={store.session_key}"
