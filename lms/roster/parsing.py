@@ -254,6 +254,22 @@ def _open_xlsx(path: Path, kind: str):
         wb.close()
 
 
+CSV_BAD = "格式错误（引号不成对、编码混杂或单元格超过 131072 个字符），请在 Excel 中另存为 CSV 后重新上传"
+MAX_CSV_LINE = 1024 * 1024
+
+
+def _guarded_lines(fh, delimiter: str) -> Iterator[str]:
+    """Lines for the csv reader, each read with a length limit and refused when it holds
+    more fields than a roster can have: a one-line "wide row" bomb never becomes a list of
+    millions of fields."""
+    while line := fh.readline(MAX_CSV_LINE + 1):
+        if len(line) > MAX_CSV_LINE:
+            raise FileUnreadable("CSV 文件中有一行超过 100 万个字符，不像花名册，已拒绝导入")
+        if line.count(delimiter) >= limits.MAX_COLUMNS:
+            raise FileUnreadable(limits.too_many_columns())
+        yield line
+
+
 @contextmanager
 def _open_csv(path: Path, kind: str):
     encoding, lines = detect_encoding(path)
@@ -265,7 +281,7 @@ def _open_csv(path: Path, kind: str):
         fh.seek(0)
         first_line = sample.split("\n", 1)[0]
         dialect = csv.excel_tab if first_line.count("\t") > first_line.count(",") else csv.excel
-        reader = csv.reader(fh, dialect)
+        reader = csv.reader(_guarded_lines(fh, dialect.delimiter), dialect)
         source = ((n, row) for n, row in enumerate(reader, start=1))
         try:
             first = []
@@ -274,7 +290,7 @@ def _open_csv(path: Path, kind: str):
                 if len(first) >= HEADER_SCAN_ROWS:
                     break
         except (csv.Error, UnicodeDecodeError) as exc:
-            raise FileUnreadable(f"CSV 文件格式错误：{exc}") from exc
+            raise FileUnreadable(f"CSV 文件第 {reader.line_num} 行{CSV_BAD}") from exc
         header_row, header_values = _pick_header(kind, first)
         headers = [str(h).strip() for h in header_values]
         while headers and not headers[-1]:
@@ -287,7 +303,7 @@ def _open_csv(path: Path, kind: str):
             try:
                 yield from _data_rows(source, width)
             except (csv.Error, UnicodeDecodeError) as exc:
-                raise FileUnreadable(f"CSV 文件第 {reader.line_num} 行格式错误：{exc}") from exc
+                raise FileUnreadable(f"CSV 文件第 {reader.line_num} 行{CSV_BAD}") from exc
 
         yield Table(
             headers=headers,

@@ -110,7 +110,19 @@ def long_cell() -> bytes:
     return _rebuild({"xl/worksheets/sheet1.xml": _sheet(row)})
 
 
+def csv_wide_row(fields: int = 900_000) -> bytes:
+    """A .csv line of 900,000 empty fields (under the line-length limit): the field count stops it."""
+    return "姓名,党员编号,所在支部,入党日期\n".encode() + b"," * fields + b"\n"
+
+
+def csv_long_line() -> bytes:
+    """A 30 MB line: read whole (and split into fields) without the line limit."""
+    return "姓名,党员编号,所在支部,入党日期\n".encode() + b"x" * 30_000_000 + b"\n"
+
+
 BOMBS = {
+    "csv_wide_row": (csv_wide_row, f"列数超过 {limits.MAX_COLUMNS} 列"),
+    "csv_long_line": (csv_long_line, "超过 100 万个字符"),
     "wide_row_repetitive": (wide_row_repetitive, "压缩比异常"),
     "wide_row_random": (wide_row_random, f"列数超过 {limits.MAX_COLUMNS} 列"),
     "shared_strings_repetitive": (shared_strings_repetitive, "解压后超过 64 MB"),
@@ -125,7 +137,7 @@ from lms.roster.parsing import FileUnreadable, open_table
 start = time.perf_counter()
 message = ""
 try:
-    with open_table(sys.argv[1], "members", "bomb.xlsx") as table:
+    with open_table(sys.argv[1], "members", sys.argv[1]) as table:
         for _ in table.rows:
             pass
 except FileUnreadable as exc:
@@ -154,7 +166,7 @@ def _open_in_child(path: Path) -> dict:
 @pytest.mark.parametrize("name", list(BOMBS))
 def test_bomb_is_refused_with_bounded_memory(name, tmp_path):
     build, fragment = BOMBS[name]
-    path = tmp_path / f"{name}.xlsx"
+    path = tmp_path / (f"{name}.csv" if name.startswith("csv") else f"{name}.xlsx")
     path.write_bytes(build())
     result = _open_in_child(path)
     print(f"{name}: {path.stat().st_size / 1e6:.1f} MB file, {result}")
