@@ -3,8 +3,11 @@ skipped with a notice, the valid rows imported on their own with the rest downlo
 and a column-mapping form when headers do not match."""
 
 import datetime as dt
+import io
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from openpyxl import load_workbook
 
 from lms.members.models import Member
 from lms.roster.models import ImportJob
@@ -72,13 +75,19 @@ def test_import_the_valid_rows_and_download_the_rest(roles, login):
     page = client.get(f"/roster/jobs/{job.pk}/").content.decode()
     assert "下载未导入的行" in page and "跳过的有错误的行：2" in page
     resp = client.get(f"/roster/jobs/{job.pk}/errors.xlsx")
-    table = read_xlsx(b"".join(resp.streaming_content))
+    data = b"".join(resp.streaming_content)
+    table = read_xlsx(data)
     assert [r[0] for r in table[1:]] == [3, 5]
-    # The downloaded rows, fixed, import on their own (without the report's extra columns).
-    fixed = [dict(zip(table[0][1:-1], r[1:-1], strict=True)) for r in table[1:]]
-    fixed[0]["手机号"], fixed[1]["入党日期"] = "13900000002", "2019-07-01"
-    again = run_import(roles.town_a_staff, sheet_upload(fixed))
-    assert again.created_count == 2
+    # The downloaded workbook, fixed in place, imports as it is (原行号 and 错误说明 are ignored).
+    wb = load_workbook(io.BytesIO(data))
+    ws = wb.active
+    headers = [c.value for c in ws[1]]
+    ws.cell(row=2, column=headers.index("手机号") + 1, value="13900000002")
+    ws.cell(row=3, column=headers.index("入党日期") + 1, value="2019-07-01")
+    buf = io.BytesIO()
+    wb.save(buf)
+    again = run_import(roles.town_a_staff, SimpleUploadedFile("未导入的行.xlsx", buf.getvalue()))
+    assert again.created_count == 2 and set(again.unknown_headers) == {"原行号", "错误说明"}
 
 
 def test_api_confirms_valid_rows_only(roles, login):
