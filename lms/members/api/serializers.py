@@ -30,3 +30,11 @@ class MeSerializer(serializers.Serializer):
     roles = serializers.ListField(child=serializers.CharField())
     member = MemberSerializer(allow_null=True)
     teacher_id = serializers.IntegerField(allow_null=True)
+
+
+class HistoryEntrySerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=[("category", "类别"), ("branch", "支部")])
+    label = serializers.CharField(help_text="类别名称或支部名称")
+    start = serializers.DateField()
+    end = serializers.DateField(allow_null=True, help_text="空表示至今")
+    text = serializers.CharField()

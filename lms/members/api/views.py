@@ -1,19 +1,25 @@
 from drf_spectacular.utils import extend_schema
 from rest_framework import viewsets
-from rest_framework.decorators import api_view
+from rest_framework.decorators import action, api_view
 from rest_framework.response import Response
 
 from lms import params
 from lms.accounts.scope import scope_for
-from lms.members.selectors import members_visible_to
+from lms.members.selectors import member_history, members_visible_to
 
-from .serializers import MemberSerializer, MeSerializer
+from .serializers import HistoryEntrySerializer, MemberSerializer, MeSerializer
 
 
 class MemberViewSet(viewsets.ReadOnlyModelViewSet):
     """Members within the caller's scope (own record for a member)."""
 
     serializer_class = MemberSerializer
+
+    @extend_schema(summary="党员的类别与组织关系变动记录", responses=HistoryEntrySerializer(many=True))
+    @action(detail=True, methods=["get"])
+    def history(self, request, pk=None):
+        """Category periods and branch moves, oldest first (what the quota rules read)."""
+        return Response(HistoryEntrySerializer(member_history(self.get_object()), many=True).data)
 
     def get_queryset(self):
         qs = members_visible_to(self.request.user).order_by("member_no")

@@ -171,3 +171,21 @@ def test_member_admin_inspect_shows_history_in_scope(roles, login):
     html = page.content.decode()
     assert "类别与组织关系变动" in html and f"{year}-08-01 至今，担任村“两委”成员" in html
     assert login(roles.town_b_staff).get(url).status_code in (403, 404, 302)
+
+
+def test_history_api_is_scoped(roles, login):
+    from lms.members.services import member_branch_move
+
+    tree = roles.tree
+    new_branch = make_branch(tree.committee_a, tree.town_a, name="甲镇四村党支部")
+    day = timezone.localdate() - dt.timedelta(days=30)
+    member_branch_move(member=roles.member_a, branch=new_branch, on=day)
+    url = f"/api/v1/members/{roles.member_a.pk}/history/"
+    data = login(roles.member_a_user).get(url).json()
+    assert [(e["kind"], e["label"], e["end"]) for e in data] == [
+        ("branch", "甲镇一村党支部", (day - dt.timedelta(days=1)).isoformat()),
+        ("branch", "甲镇四村党支部", None),
+    ]
+    assert login(roles.town_a_staff).get(url).status_code == 200
+    assert login(roles.town_b_staff).get(url).status_code == 404
+    assert login(roles.member_b_user).get(url).status_code == 404
