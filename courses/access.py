@@ -1,12 +1,9 @@
-"""Who may watch lessons: members, and staff or superusers previewing what they publish."""
+"""Who may watch lessons: the named policy decides (lms.accounts.policy.may_watch)."""
 
-from lms.accounts.scope import scope_for
+from lms.accounts import policy
 
 
-def may_watch(user) -> bool:
-    if not getattr(user, "is_authenticated", False):
-        return False
-    if user.is_superuser:
-        return True
-    scope = scope_for(user)
-    return scope.member_id is not None or scope.is_staff_scope
+def may_watch(user, lesson=None) -> bool:
+    """Signed-in members, and staff or administrators previewing; a lesson that is not live only
+    for those who may edit it."""
+    return policy.may_watch(user, lesson)

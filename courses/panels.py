@@ -4,14 +4,14 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
-from lms.accounts.scope import scope_for
+from lms.accounts import policy
 
 from .selectors import lessons_suggested_for, member_study_hours, my_progress
 
 
 def nav_items(request) -> list[tuple[str, str]]:
     items = [("课程", reverse("courses:catalog"))]
-    if scope_for(request.user).member_id:
+    if policy.member_id_for(request.user):
         items.append(("我的学习", reverse("courses:me")))
     return items
 

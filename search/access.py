@@ -5,6 +5,7 @@ superusers, also find the teacher pool (师资库) — teacher records are staff
 account without any role finds nothing. Only what every member may see is indexed at all
 (search/sources.py)."""
 
+from lms.accounts import policy
 from lms.accounts.scope import scope_for
 
 from .models import SearchKind
@@ -17,7 +18,7 @@ def visible_kinds(user) -> list[str]:
     if user is None or not getattr(user, "is_authenticated", False):
         return []
     scope = scope_for(user)
-    if user.is_superuser or scope.is_staff_scope:
+    if policy.is_staff(user):
         return list(STAFF_KINDS)
     if scope.member_id is not None or scope.teacher_id is not None:
         return list(MEMBER_KINDS)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django.db.models import QuerySet
 
+from lms.accounts import policy
 from lms.accounts.scope import scope_for, scoped
 
 from .models import Teacher
@@ -12,15 +13,15 @@ from .models import Teacher
 
 def sees_contact(user) -> bool:
     """Phone and e-mail are for staff (and the teacher themself, see `is_self`)."""
-    return scope_for(user).is_staff_scope
+    return policy.is_staff(user)
 
 
 def is_self(user, teacher: Teacher) -> bool:
-    return scope_for(user).teacher_id == teacher.pk
+    return policy.teacher_id_for(user) == teacher.pk
 
 
 def manages_pool(user) -> bool:
-    return scope_for(user).can_manage_pool
+    return policy.may_manage_pool(user)
 
 
 def sees_teacher_private(user, teacher: Teacher) -> bool:

@@ -12,6 +12,7 @@ from django.db.models import Exists, OuterRef
 from django.urls import reverse
 from django.utils import timezone
 
+from lms.accounts import policy
 from lms.accounts.models import User
 from lms.accounts.scope import scope_for
 from lms.audit.services import audit_record
@@ -35,7 +36,7 @@ TEACHER_FIELDS = ("name", "kind", "unit", "title", "school", "biography", "phone
 
 def pool_manager_require(actor) -> None:
     """Only department staff (and superusers) change the pool; school staff read it."""
-    if actor is None or not scope_for(actor).can_manage_pool:
+    if actor is None or not policy.may_manage_pool(actor):
         raise PermissionDenied(POOL_DENIED)
 
 

@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from courses.credit import seconds_to_study_hours
 from lms import params
+from lms.accounts import policy
 from lms.accounts.scope import scope_for, scoped
 from lms.members.models import Member, MemberCategory
 from lms.organizations.models import PartyOrganization
@@ -71,7 +72,7 @@ def my_progress(request):
 
 @login_required
 def member_progress(request, member_id: int):
-    if not scope_for(request.user).is_staff_scope:
+    if not policy.is_staff(request.user):
         return _forbidden(request, "您没有查看党员进度的权限。")
     member = get_object_or_404(scoped(Member.objects.select_related("branch__town"), request.user), pk=member_id)
     return _progress(request, member, own=False)
@@ -90,7 +91,7 @@ def _progress(request, member, *, own: bool):
 
 
 def _staff_or_403(request):
-    if not scope_for(request.user).is_staff_scope:
+    if not policy.is_staff(request.user):
         return _forbidden(request, "轮训覆盖仅对党校和组织部工作人员开放。")
     return None
 
@@ -337,6 +338,6 @@ def rules(request):
             "yr": yr,
             "year": year,
             "next_year": timezone.localdate().year + 1,
-            "can_edit": scope_for(request.user).can_manage_pool or request.user.is_superuser,
+            "can_edit": policy.may_manage_pool(request.user),
         },
     )

@@ -14,7 +14,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
-from lms.accounts.scope import scope_for
+from lms.accounts import policy
 
 from .export import export_csv_chunks, export_xlsx
 from .forms import MappingForm, UploadForm
@@ -29,7 +29,7 @@ EXPORT_NAMES = {"members": "党员花名册", "organizations": "党组织"}
 def roster_staff(user) -> bool:
     return bool(
         getattr(user, "is_authenticated", False)
-        and scope_for(user).is_staff_scope
+        and policy.is_staff(user)
         and user.has_perm("roster.view_importjob")
     )
 

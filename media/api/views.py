@@ -6,7 +6,7 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
-from lms.accounts.scope import scope_for
+from lms.accounts import policy
 from media.selectors import videos_visible_to
 from media.services import video_create, video_delete, video_retry
 
@@ -21,7 +21,7 @@ class IsVideoStaff(permissions.BasePermission):
     _write_perms = {"create": "add_video", "retry": "change_video", "destroy": "delete_video"}
 
     def has_permission(self, request, view) -> bool:
-        if not scope_for(request.user).is_staff_scope:
+        if not policy.is_staff(request.user):
             return False
         codename = self._write_perms.get(getattr(view, "action", None))
         return codename is None or request.user.has_perm(f"lms_media.{codename}")

@@ -17,7 +17,7 @@ from rest_framework.views import APIView
 
 from courses.modules import Module
 from lms import params
-from lms.accounts.scope import scope_for
+from lms.accounts import policy
 from lms.training.models import ClassSession
 
 from .. import access, selectors, services
@@ -32,7 +32,7 @@ def _require_pool_manager(request):
 
 
 def _require_staff(request):
-    if not scope_for(request.user).is_staff_scope:
+    if not policy.is_staff(request.user):
         raise PermissionDenied("师资名录仅对党校和组织部工作人员开放。")
 
 
@@ -209,7 +209,7 @@ class EvaluationViewSet(viewsets.GenericViewSet):
     serializer_class = s.EvaluationOutSerializer
 
     def _member(self):
-        if not scope_for(self.request.user).member_id:
+        if not policy.member_id_for(self.request.user):
             raise PermissionDenied("只有党员学员可以评价授课。")
         return self.request.user.member
 
