@@ -14,7 +14,6 @@ from django.utils import timezone
 
 from lms.accounts import policy
 from lms.accounts.models import User
-from lms.accounts.scope import scope_for
 from lms.audit.services import audit_record
 from lms.training.models import Attendance, ClassSession
 
