@@ -5,6 +5,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
+from lms.accounts import policy
 from lms.accounts.scope import scope_for
 
 from . import selectors
@@ -38,7 +39,7 @@ def member_panel(request) -> str:
 
 
 def teacher_panel(request) -> str:
-    teacher_id = scope_for(request.user).teacher_id
+    teacher_id = policy.teacher_id_for(request.user)
     if not teacher_id:
         return ""
     teacher = Teacher.objects.get(pk=teacher_id)
@@ -51,7 +52,7 @@ def teacher_panel(request) -> str:
 
 
 def department_staff_panel(request) -> str:
-    if not scope_for(request.user).can_manage_pool:
+    if not policy.may_manage_pool(request.user):
         return ""
     year = timezone.localdate().year
 

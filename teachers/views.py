@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST
 
 from courses.modules import Module
 from lms import params
+from lms.accounts import policy
 from lms.accounts.scope import scope_for
 from lms.training.models import ClassSession
 
@@ -43,7 +44,7 @@ def _member(request):
 
 
 def _own_teacher(request) -> Teacher:
-    teacher_id = scope_for(request.user).teacher_id
+    teacher_id = policy.teacher_id_for(request.user)
     if not teacher_id:
         raise PermissionDenied("您的账号未关联讲师信息。")
     return Teacher.objects.get(pk=teacher_id)

@@ -3,6 +3,7 @@
 from django.template.loader import render_to_string
 from django.utils import timezone
 
+from lms.accounts import policy
 from lms.accounts.scope import scope_for
 
 from . import selectors
@@ -13,7 +14,7 @@ STATUS_CSS = {"met": "ok", "at_risk": "warn", "not_met": "bad"}
 
 
 def member_panel(request) -> str:
-    member_id = scope_for(request.user).member_id
+    member_id = policy.member_id_for(request.user)
     if not member_id:
         return ""
     year = timezone.localdate().year

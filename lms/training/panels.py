@@ -5,6 +5,7 @@ import datetime as dt
 from django.template.loader import render_to_string
 from django.utils import timezone
 
+from lms.accounts import policy
 from lms.accounts.scope import scope_for
 
 from . import selectors
@@ -12,7 +13,7 @@ from .models import AnnualPlan
 
 
 def member_panel(request) -> str:
-    member_id = scope_for(request.user).member_id
+    member_id = policy.member_id_for(request.user)
     if not member_id:
         return ""
     now = timezone.now()

@@ -15,6 +15,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
 from django.utils import timezone
 
+from lms.accounts import policy
 from lms.accounts.scope import scope_for, scoped
 from lms.audit.services import audit_record
 from lms.members.models import Member
@@ -36,9 +37,7 @@ NOT_DEPARTMENT = "只有组织部工作人员可以审批该党校的教学计�
 def school_manageable(user, school: PartySchool | int) -> bool:
     """School staff manage the schools in their scope (a town school its own, the city school
     itself and the towns under it); superusers manage all."""
-    scope = scope_for(user)
-    school_id = getattr(school, "pk", school)
-    return scope.is_all or (scope.can_manage_schools and school_id in scope.school_ids)
+    return policy.may_manage_school(user, school)
 
 
 def school_manage_check(user, school: PartySchool | int) -> None:
@@ -536,7 +535,7 @@ def signin_refusal(session: ClassSession, member_id: int, now: dt.datetime | Non
 
 
 def _member_id(user) -> int:
-    member_id = scope_for(user).member_id
+    member_id = policy.member_id_for(user)
     if not member_id:
         raise SignInRefused(NOT_MEMBER)
     return member_id

@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from lms import params
+from lms.accounts import policy
 from lms.accounts.scope import scope_for, scoped
 from lms.members.models import Member
 from lms.portal.ratelimit import throttle_page
@@ -42,7 +43,7 @@ def _apply_errors(form, exc: ValidationError) -> None:
 
 
 def _staff_required(request) -> None:
-    if not scope_for(request.user).is_staff_scope:
+    if not policy.is_staff(request.user):
         raise PermissionDenied("仅党校或组织部工作人员可以访问。")
 
 
@@ -90,7 +91,7 @@ def index(request):
 
 @login_required
 def my_classes(request):
-    member_id = scope_for(request.user).member_id
+    member_id = policy.member_id_for(request.user)
     if not member_id:
         raise PermissionDenied("只有党员账号有“我的班次”。")
     today = timezone.localdate()
@@ -608,7 +609,7 @@ def _feed_range():
 
 @login_required
 def member_ics(request):
-    member_id = scope_for(request.user).member_id
+    member_id = policy.member_id_for(request.user)
     if not member_id:
         raise PermissionDenied("只有党员账号可以导出班次日历。")
     start, end = _feed_range()
@@ -629,7 +630,7 @@ def _teacher_feed(request, teacher_id: int) -> HttpResponse:
 
 @login_required
 def teacher_ics(request):
-    teacher_id = scope_for(request.user).teacher_id
+    teacher_id = policy.teacher_id_for(request.user)
     if not teacher_id:
         raise PermissionDenied("只有讲师账号可以导出授课日历。")
     return _teacher_feed(request, teacher_id)
@@ -645,7 +646,7 @@ def teacher_ics_token(request, token: str):
 
 @login_required
 def teacher_feed_link(request):
-    teacher_id = scope_for(request.user).teacher_id
+    teacher_id = policy.teacher_id_for(request.user)
     if not teacher_id:
         raise PermissionDenied("只有讲师账号有授课日历订阅链接。")
     url = request.build_absolute_uri(reverse("training:teacher_ics_token", args=[ical.teacher_feed_token(teacher_id)]))

@@ -13,6 +13,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from lms import params
+from lms.accounts import policy
 from lms.accounts.scope import scope_for, scoped
 from lms.members.models import Member, MemberCategory
 from lms.organizations.models import PartyOrganization
@@ -51,7 +52,7 @@ class MyProgressView(APIView):
 
     @extend_schema(parameters=[YEAR], responses=s.QuotaProgressSerializer)
     def get(self, request):
-        member_id = scope_for(request.user).member_id
+        member_id = policy.member_id_for(request.user)
         if not member_id:
             raise PermissionDenied("只有党员账号可以查看个人进度。")
         member = Member.objects.select_related("branch").get(pk=member_id)
@@ -63,7 +64,7 @@ class MemberProgressView(APIView):
 
     @extend_schema(parameters=[YEAR], responses=s.QuotaProgressSerializer)
     def get(self, request, member_id: int):
-        if not scope_for(request.user).is_staff_scope:
+        if not policy.is_staff(request.user):
             raise PermissionDenied("您没有查看党员进度的权限。")
         member = get_object_or_404(scoped(Member.objects.select_related("branch"), request.user), pk=member_id)
         return Response(s.QuotaProgressSerializer(_progress_payload(member, _year(request))).data)
@@ -88,7 +89,7 @@ class CoverageView(APIView):
     )
     def get(self, request):
         user = request.user
-        if not scope_for(user).is_staff_scope:
+        if not policy.is_staff(user):
             raise PermissionDenied("轮训覆盖仅对党校和组织部工作人员开放。")
         year = _year(request)
         level = request.query_params.get("level") or "county"

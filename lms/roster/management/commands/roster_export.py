@@ -4,8 +4,8 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
+from lms.accounts import policy
 from lms.accounts.models import User
-from lms.accounts.scope import scope_for
 from lms.roster.export import export_csv_chunks, export_xlsx
 
 
@@ -21,7 +21,7 @@ class Command(BaseCommand):
         account = User.objects.filter(username=user).first()
         if account is None:
             raise CommandError(f"找不到用户 {user}")
-        if not scope_for(account).is_staff_scope:
+        if not policy.is_staff(account):
             raise CommandError("该用户不是工作人员，没有可导出的范围")
         path = Path(output)
         if path.suffix.lower() == ".csv":
