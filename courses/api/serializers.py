@@ -96,6 +96,9 @@ class PlaybackSerializer(serializers.Serializer):
     hls_url = serializers.CharField(allow_blank=True)
     mp4_url = serializers.CharField(allow_blank=True)
     poster_url = serializers.CharField(allow_blank=True)
+    audio_url = serializers.CharField(allow_blank=True, help_text="仅音频（AAC 约 64 kbps）HLS 播放列表，供“仅听声音”")
+    has_audio_only = serializers.BooleanField(help_text="是否有仅音频版本")
+    kind = serializers.CharField(help_text="video（视频课）或 audio（音频课）；无视频时为空")
 
 
 class ProgressSerializer(serializers.Serializer):
@@ -158,12 +161,16 @@ class LessonDetailSerializer(serializers.ModelSerializer):
             return request.build_absolute_uri(url) if url and request is not None else url
 
         if video is None:
-            return {"status": "none", "hls_url": "", "mp4_url": "", "poster_url": ""}
+            empty = {"hls_url": "", "mp4_url": "", "poster_url": "", "audio_url": "", "kind": ""}
+            return {"status": "none", **empty, "has_audio_only": False}
         return {
             "status": video.status,
             "hls_url": absolute(video.hls_url),
             "mp4_url": absolute(video.mp4_url),
             "poster_url": absolute(video.poster_url),
+            "audio_url": absolute(video.audio_url),
+            "has_audio_only": video.has_audio_only,
+            "kind": video.kind,
         }
 
     def get_documents(self, obj) -> DocumentSerializer(many=True):

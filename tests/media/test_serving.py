@@ -210,3 +210,17 @@ def test_hls_content_types_and_range_requests_for_mp4(lesson_media, roles, media
     assert body(client.get(url, HTTP_RANGE="bytes=-10")) == whole[-10:]
     assert body(client.get(url, HTTP_RANGE=f"bytes={len(whole) - 5}-")) == whole[-5:]
     assert client.get(url, HTTP_RANGE=f"bytes={len(whole) + 1}-").status_code == 416
+
+
+def test_lesson_api_and_page_offer_audio_only(lesson_media, roles):
+    video, lesson, document, urls = lesson_media
+    member = Client()
+    member.force_login(roles.member_a_user)
+    playback = member.get(f"/api/v1/lessons/{lesson.pk}/").json()["playback"]
+    assert playback["has_audio_only"] is True and playback["kind"] == "video"
+    assert playback["audio_url"] == "http://testserver" + urls["audio"]
+    html = member.get(lesson.url).content.decode()
+    assert f'data-audio="{urls["audio"]}"' in html and 'id="audio-only-toggle"' in html and "仅听声音" in html
+    # The audio playlist is a lesson file like any other: members only.
+    assert member.get(urls["audio"]).status_code == 200
+    assert_refused(Client().get(urls["audio"]))

@@ -17,13 +17,14 @@
     return resume > 0.5 && resume < duration - 1;
   }
 
-  function attach() {
-    if (ds.hls && video.canPlayType("application/vnd.apple.mpegurl")) {
-      video.src = ds.hls;
+  var hls = null;
+  function attach(src) {
+    if (src && video.canPlayType("application/vnd.apple.mpegurl")) {
+      video.src = src;
       return "native-hls";
     }
-    if (ds.hls && window.Hls && window.Hls.isSupported()) {
-      var hls = new window.Hls({ startPosition: shouldResume() ? resume : -1 });
+    if (src && window.Hls && window.Hls.isSupported()) {
+      hls = new window.Hls({ startPosition: shouldResume() ? resume : -1 });
       hls.on(window.Hls.Events.ERROR, function (_event, data) {
         if (data.fatal) {
           hls.destroy();
@@ -33,7 +34,7 @@
           }
         }
       });
-      hls.loadSource(ds.hls);
+      hls.loadSource(src);
       hls.attachMedia(video);
       return "hls.js";
     }
@@ -43,7 +44,7 @@
     }
     return "none";
   }
-  ds.mode = attach();
+  ds.mode = attach(ds.hls);
 
   video.addEventListener("loadedmetadata", function () {
     if (shouldResume() && video.currentTime < 0.5) {
@@ -172,4 +173,28 @@
     if (document.visibilityState === "hidden") beacon();
   });
   window.addEventListener("pagehide", beacon);
+
+  // --- 仅听声音: the lesson's audio-only rendition (AAC ~64 kbps) on weak networks -----------
+  // Same element, same really-played reporting: listening is credited by the same rule.
+  var toggle = document.getElementById("audio-only-toggle");
+  var canHls = video.canPlayType("application/vnd.apple.mpegurl") || (window.Hls && window.Hls.isSupported());
+  if (toggle && ds.audio && canHls) {
+    toggle.hidden = false;
+    toggle.addEventListener("click", function () {
+      var listening = ds.listening !== "1";
+      var playing = !video.paused;
+      closeSegment(true);
+      send();
+      resume = video.currentTime;
+      if (hls) {
+        hls.destroy();
+        hls = null;
+      }
+      ds.listening = listening ? "1" : "0";
+      ds.mode = attach(listening ? ds.audio : ds.hls);
+      toggle.setAttribute("aria-pressed", listening ? "true" : "false");
+      toggle.textContent = listening ? "恢复视频画面" : "仅听声音";
+      if (playing) video.play();
+    });
+  }
 })();
