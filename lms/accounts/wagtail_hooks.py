@@ -12,10 +12,11 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect
-from django.urls import reverse
+from django.urls import path, reverse
 from wagtail import hooks
 from wagtail.admin.menu import MenuItem
 from wagtail.snippets.bulk_actions.delete import DeleteBulkAction
+from wagtail.snippets.views.snippets import ModelIndexView
 
 from . import policy
 from .viewsets import _DoorViewSetMixin
@@ -93,3 +94,22 @@ def training_workspace_menu_item():
         icon_name="group",
         order=205,
     )
+
+
+class ScopedModelIndexView(ModelIndexView):
+    """The snippets overview (/admin/snippets/) counts only the rows the user may see, not the
+    county's (Wagtail counts the default manager)."""
+
+    def _get_snippet_types(self):
+        types = super()._get_snippet_types()
+        for entry in types:
+            viewset = _door_viewset(entry["model"])
+            if viewset is not None:
+                entry["count"] = viewset.visible_queryset(self.request.user).count()
+        return types
+
+
+@hooks.register("register_admin_urls")
+def scoped_snippet_index_url():
+    # Registered before wagtail.snippets' own URLs (lms.accounts comes first in INSTALLED_APPS).
+    return [path("snippets/", ScopedModelIndexView.as_view(), name="lms_snippets_index")]

@@ -226,3 +226,23 @@ def test_staff_admin_shell(world):
     assert "/training/" in body  # the workspace, not a second raw UI for classes
     assert fangsi.get("/admin/snippets/training/trainingclass/").status_code in (302, 403)
     assert fangsi.get("/admin/snippets/training/attendance/").status_code in (302, 403)
+
+
+def test_snippet_overview_counts_only_what_the_user_sees(world):
+    """Wagtail's /admin/snippets/ overview counts the default manager; ours counts the scope."""
+    from django.test import RequestFactory
+    from django.urls import resolve
+
+    from lms.accounts.wagtail_hooks import ScopedModelIndexView
+
+    assert resolve("/admin/snippets/").func.view_class is ScopedModelIndexView
+    request = RequestFactory().get("/admin/snippets/")
+    request.user = world.users["town_staff"]
+    view = ScopedModelIndexView()
+    view.request = request
+    from unittest import mock
+
+    with mock.patch("wagtail.snippets.views.snippets.get_snippet_models_for_index_view", return_value=[Member]):
+        types = view._get_snippet_types()
+    assert [t["count"] for t in types] == [Member.objects.filter(branch__town=world.a.school).count()]
+    assert types[0]["count"] < Member.objects.count()
