@@ -4,8 +4,8 @@ EXCEPTION_HANDLER and DEFAULT_PARSER_CLASSES).
 Services raise Django's `ValidationError` and `PermissionDenied` with Chinese messages; views
 let them through and this handler answers 400 / 403 with those messages, in DRF's shapes
 (`{"field": ["…"]}` or `{"detail": "…"}`). A bad query parameter (`lms.params.BadParameter`)
-is such a ValidationError. A 404 never leaks a model name. A request body nested deeper than the JSON decoder can follow is a
-400, not a 500."""
+is such a ValidationError. A 404 never leaks a model name. A request body nested deeper than the JSON decoder can follow, or with
+more fields than Django accepts, is a JSON 400, not a 500 or an HTML page."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ import logging
 import re
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import SuspiciousOperation
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from rest_framework import exceptions
@@ -25,6 +26,7 @@ logger = logging.getLogger(__name__)
 TOO_DEEP = "请求数据嵌套层数过多，无法解析。"
 DENIED = "您没有执行该操作的权限。"
 NOT_FOUND = "未找到该对象，或不在您的范围内。"
+TOO_MUCH = "请求数据过大或字段过多，无法处理。"
 _CHINESE = re.compile(r"[\u4e00-\u9fff]")
 
 
@@ -44,6 +46,9 @@ def exception_handler(exc, context):
         # get_object_or_404 says "No LessonPage matches the given query.": keep only our own words.
         message = str(exc)
         exc = exceptions.NotFound(message if _CHINESE.search(message) else NOT_FOUND)
+    elif isinstance(exc, SuspiciousOperation):
+        # Body over DATA_UPLOAD_MAX_* (too many fields/files, too big) while DRF parses it.
+        exc = exceptions.ParseError(TOO_MUCH)
     elif isinstance(exc, RecursionError):
         logger.warning("request data too deeply nested: %s", context.get("request") and context["request"].path)
         exc = exceptions.ParseError(TOO_DEEP)

@@ -174,6 +174,17 @@ def test_deeply_nested_json_inside_a_beacon_payload_is_400(roles):
     _chinese(response)
 
 
+def test_too_many_form_fields_in_an_api_body_is_a_json_400(roles):
+    training_class = ClassFactory(school=roles.tree.town_a)
+    client = Client()
+    client.force_login(roles.superuser)
+    body = {"members": [str(n) for n in range(1, 3000)]}  # over DATA_UPLOAD_MAX_NUMBER_FIELDS
+    response = client.post(f"/api/v1/training/classes/{training_class.pk}/enrol/", body)
+    assert response.status_code == 400
+    assert response.headers["Content-Type"].startswith("application/json")
+    _chinese(response)
+
+
 # --- the parser itself --------------------------------------------------------------------------
 
 
