@@ -558,7 +558,8 @@ def day_sessions(session: ClassSession) -> list[ClassSession]:
 
 @dataclass
 class SignIn:
-    """Result of a member's sign-in. Unpacks as ``(attendance, created)`` for older callers."""
+    """Result of a member's sign-in. Unpacks and indexes as ``(attendance, created)`` for
+    older callers."""
 
     attendance: Attendance  # the row of the scanned session
     created: bool  # the scan newly marked the member present somewhere
@@ -567,6 +568,9 @@ class SignIn:
 
     def __iter__(self) -> Iterator:
         return iter((self.attendance, self.created))
+
+    def __getitem__(self, index: int):
+        return (self.attendance, self.created)[index]
 
     @property
     def later(self) -> list[ClassSession]:
@@ -639,87 +643,122 @@ def attendance_mark_present(
     return attendance, created
 
 
-_INSERT_ENROLLED = (
+_SIGN_IN_FAST = (
     "INSERT INTO {attendance} (session_id, member_id, present, source, signed_at, recorded_by_id) "
-    "SELECT t.sid, m.id, %s, %s, %s, NULL FROM {member} m "
-    "JOIN {enrollment} e ON e.member_id = m.id AND e.training_class_id = %s "
-    "CROSS JOIN ({targets}) t "
-    "WHERE m.user_id = %s "
+    "SELECT s2.id, m.id, %s, %s, %s, NULL "
+    "FROM {session} s1 "
+    "JOIN {klass} c ON c.id = s1.training_class_id "
+    "JOIN {session} s2 ON s2.training_class_id = s1.training_class_id "
+    "JOIN {enrollment} e ON e.training_class_id = s1.training_class_id "
+    "JOIN {member} m ON m.id = e.member_id "
+    "WHERE s1.id = %s AND c.status = %s AND m.user_id = %s "
+    "AND s1.starts_at <= %s AND s1.ends_at >= %s AND s2.starts_at <= %s AND s2.ends_at >= %s "
     "ON CONFLICT (session_id, member_id) DO NOTHING RETURNING session_id, id, member_id"
 )
 
 
-def _insert_enrolled(user_id: int, class_id: int, session_ids: list[int], source: str, now: dt.datetime) -> dict:
-    """The sign-in's common case in one statement: mark the user's member present at
-    ``session_ids`` if they are enrolled in the class (no row, no enrolment, no member → no
-    insert). Returns {session id: (row id, member id)} for the rows it inserted."""
+def _sign_in_fast(user_id: int, session_id: int, source: str, now: dt.datetime) -> dict:
+    """The sign-in's common case as one statement: if the scanned session's class is published,
+    its sign-in window is open now and the user's member is enrolled, mark them present at it
+    and at every other session of the class whose window is open now. Every rule is checked
+    by the statement itself, on current rows. Returns {session id: (row id, member id)} for
+    the rows it inserted (nothing when a rule fails or the member was already marked)."""
     q = connection.ops.quote_name
-    targets = " UNION ALL ".join(["SELECT %s AS sid"] * len(session_ids))
-    sql = _INSERT_ENROLLED.format(
+    sql = _SIGN_IN_FAST.format(
         attendance=q(Attendance._meta.db_table),
-        member=q(Member._meta.db_table),
+        session=q(ClassSession._meta.db_table),
+        klass=q(TrainingClass._meta.db_table),
         enrollment=q(Enrollment._meta.db_table),
-        targets=targets,
+        member=q(Member._meta.db_table),
     )
+    opens_by = now + dt.timedelta(minutes=conf.signin_open_before_minutes())
+    closes_after = now - dt.timedelta(minutes=conf.signin_close_after_minutes())
+    params = [True, source, now, session_id, TrainingClass.Status.PUBLISHED, user_id]
+    params += [opens_by, closes_after, opens_by, closes_after]
     with connection.cursor() as cursor:
-        cursor.execute(sql, [True, source, now, class_id, *session_ids, user_id])
+        cursor.execute(sql, params)
         return {sid: (row_id, member_id) for sid, row_id, member_id in cursor.fetchall()}
 
 
-def _class_sessions(session_id: int) -> list[ClassSession]:
-    """All sessions of the class ``session_id`` belongs to, with the class (one query)."""
+_DAY_CACHE: dict[int, tuple[float, list[ClassSession]]] = {}
+DAY_CACHE_SECONDS = 60
+
+
+def _day_sessions_for_display(session_id: int) -> list[ClassSession]:
+    """The class day of ``session_id`` for the result page, memoised per process for a minute:
+    500 phones in one hall ask for the same list. Only for display: every rule was checked
+    by the sign-in statement on current rows."""
+    import time
+
+    hit = _DAY_CACHE.get(session_id)
+    if hit is not None and hit[0] > time.monotonic():
+        return hit[1]
+    sessions = _class_day_sessions(session_id)
+    if len(_DAY_CACHE) > 1000:
+        _DAY_CACHE.clear()
+    _DAY_CACHE[session_id] = (time.monotonic() + DAY_CACHE_SECONDS, sessions)
+    return sessions
+
+
+def _class_day_sessions(session_id: int) -> list[ClassSession]:
+    """The sessions of ``session_id``'s class on the same local day, with the class (one
+    query); empty when the session does not exist."""
     from django.db.models import Subquery
 
     class_id = ClassSession.objects.filter(pk=session_id).values("training_class_id")
-    return list(
+    sessions = list(
         ClassSession.objects.select_related("training_class")
         .filter(training_class_id=Subquery(class_id))
         .order_by("starts_at", "id")
     )
+    session = next((s for s in sessions if s.pk == session_id), None)
+    if session is None:
+        return []
+    day = session_day(session)
+    same_day = [s for s in sessions if session_day(s) == day]
+    for s in same_day:
+        s.training_class = session.training_class
+    return same_day
 
 
 def _sign_in(user, session_id: int, source: str) -> SignIn:
     """Sign the user's member in for the class day of ``session_id``.
 
-    Fast path (a first scan, the burst at the start of a class): one query for the class's
-    sessions, the window checks in Python, one INSERT … SELECT that also proves membership
-    and enrolment. Anything else (a repeat, a refusal to explain, a row roll call marked
-    absent) takes the general path, which gives the same answers one check at a time."""
+    Fast path (a first scan — the burst at the start of a class): the user's session and one
+    INSERT … SELECT that checks status, windows, membership and enrolment and marks every
+    open session of the class. Anything else (a repeat, a refusal to explain, a row roll call
+    marked absent) takes the general path, which gives the same answers one check at a time."""
     now = timezone.now()
-    sessions = _class_sessions(session_id)
-    session = next((s for s in sessions if s.pk == session_id), None)
-    if session is None:
-        raise SignInRefused(signin.FORGED)
-    day = session_day(session)
-    sessions = [s for s in sessions if session_day(s) == day]
-    for s in sessions:
-        s.training_class = session.training_class
-    targets = [session] + [s for s in sessions if s.pk != session.pk and signin_open(s, now)]
-    if signin_open(session, now) and session.training_class.status == TrainingClass.Status.PUBLISHED:
-        inserted = _insert_enrolled(user.pk, session.training_class_id, [t.pk for t in targets], source, now)
-        if len(inserted) == len(targets):
-            row_id, member_id = inserted[session.pk]
-            attendance = Attendance(
-                id=row_id, session=session, member_id=member_id, present=True, source=source, signed_at=now
-            )
+    inserted = _sign_in_fast(user.pk, session_id, source, now)
+    if session_id in inserted:
+        sessions = _day_sessions_for_display(session_id)
+        session = next((s for s in sessions if s.pk == session_id), None)
+        if session is not None:
+            row_id, member_id = inserted[session_id]
             if session.ends_at <= now:
                 credited_days_recompute(session.training_class, [member_id], now=now)
             present_ids = set(inserted)
-            if len(sessions) > len(targets):
+            if any(s.pk not in present_ids and signin_window(s)[0] <= now for s in sessions):
                 present_ids |= set(
                     Attendance.objects.filter(
                         session_id__in=[s.pk for s in sessions], member_id=member_id, present=True
                     ).values_list("session_id", flat=True)
                 )
+            attendance = Attendance(
+                id=row_id, session=session, member_id=member_id, present=True, source=source, signed_at=now
+            )
             return SignIn(attendance=attendance, created=True, sessions=sessions, present_ids=present_ids)
-    else:
-        inserted = {}
+    sessions = _class_day_sessions(session_id)
+    session = next((s for s in sessions if s.pk == session_id), None)
+    if session is None:
+        raise SignInRefused(signin.FORGED)
     member_id = _member_id(user)
     reason = signin_refusal(session, member_id, now)
     if reason:
         raise SignInRefused(reason)
+    others = [s for s in sessions if s.pk != session.pk and signin_open(s, now)]
     attendance, created = attendance_mark_present(
-        session=session, member_id=member_id, source=source, also=targets[1:], now=now
+        session=session, member_id=member_id, source=source, also=others, now=now
     )
     present_ids = set(
         Attendance.objects.filter(

@@ -11,3 +11,14 @@ def points(tree):
         b = TeachingPointFactory(school=tree.town_b, name="乙镇廉政教育基地")
 
     return P
+
+
+@pytest.fixture(autouse=True)
+def _fresh_signin_display_cache():
+    """Test databases reuse ids; the per-process display memo of the sign-in page must not
+    carry one test's class day into the next."""
+    from lms.training import services
+
+    services._DAY_CACHE.clear()
+    yield
+    services._DAY_CACHE.clear()
