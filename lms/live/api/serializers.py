@@ -9,6 +9,7 @@ class BroadcastSerializer(serializers.ModelSerializer):
     school = serializers.CharField(source="session.training_class.school.name")
     starts_at = serializers.DateTimeField(source="session.starts_at")
     ends_at = serializers.DateTimeField(source="session.ends_at")
+    status = serializers.CharField(help_text="scheduled 未开始 / live 直播中 / ended 已结束")
     status_label = serializers.CharField(source="get_status_display")
     watch_url = serializers.SerializerMethodField()
     replay_lesson_id = serializers.SerializerMethodField(help_text="录像转为点播课后的微党课编号")
@@ -50,7 +51,7 @@ class BroadcastDetailSerializer(BroadcastSerializer):
         fields = BroadcastSerializer.Meta.fields + ["hls_url", "audio_url", "links_expire", "elapsed"]
 
 
-class HeartbeatInputSerializer(serializers.Serializer):
+class LiveHeartbeatInputSerializer(serializers.Serializer):
     intervals = serializers.ListField(
         child=serializers.ListField(child=serializers.FloatField(), min_length=2, max_length=2),
         required=False,
@@ -63,7 +64,7 @@ class HeartbeatInputSerializer(serializers.Serializer):
     )
 
 
-class HeartbeatOutputSerializer(serializers.Serializer):
+class LiveHeartbeatOutputSerializer(serializers.Serializer):
     credited_seconds = serializers.FloatField()
     live_credited_seconds = serializers.FloatField()
     elapsed = serializers.FloatField()

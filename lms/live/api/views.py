@@ -29,8 +29,8 @@ from .. import conf, selectors, services
 from .serializers import (
     BroadcastDetailSerializer,
     BroadcastSerializer,
-    HeartbeatInputSerializer,
-    HeartbeatOutputSerializer,
+    LiveHeartbeatInputSerializer,
+    LiveHeartbeatOutputSerializer,
 )
 
 
@@ -61,8 +61,8 @@ class BroadcastDetailView(APIView):
 
 @extend_schema(
     tags=["live"],
-    request=HeartbeatInputSerializer,
-    responses={200: HeartbeatOutputSerializer},
+    request=LiveHeartbeatInputSerializer,
+    responses={200: LiveHeartbeatOutputSerializer},
     description=(
         "直播播放器约每 15 秒提交一次新播放的区间（以开播时刻为 0 的秒数）。党员按与点播相同的规则计入学时："
         "只计新的真实播放秒数，且不超过距上次心跳的时间 × 最大倍速；超出直播已进行时长的部分不计。"
@@ -76,7 +76,7 @@ class BroadcastHeartbeatView(APIView):
 
     def post(self, request, pk: int):
         broadcast = get_object_or_404(selectors.broadcasts_watchable(request.user), pk=pk)
-        serializer = HeartbeatInputSerializer(data=request.data)
+        serializer = LiveHeartbeatInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         try:
             result = services.live_heartbeat_apply(
@@ -89,7 +89,7 @@ class BroadcastHeartbeatView(APIView):
             return Response({"detail": str(exc)}, status=status.HTTP_409_CONFLICT)
         except DjangoPermissionDenied as exc:
             raise PermissionDenied(str(exc))
-        return Response(HeartbeatOutputSerializer(result).data)
+        return Response(LiveHeartbeatOutputSerializer(result).data)
 
 
 CALLBACK_ATTEMPTS = 5
