@@ -121,6 +121,11 @@ def _status_cells(row) -> list[tuple[str, str]]:
     return out
 
 
+def _month_passed(year: int, month: int) -> bool:
+    today = timezone.localdate()
+    return (year, month) <= (today.year, today.month)
+
+
 @login_required
 def coverage(request):
     denied = _staff_or_403(request)
@@ -148,7 +153,9 @@ def coverage(request):
     class_rows, broken = selectors.classes_compliance(user, year, town_id=town_id)
     chart = {
         "months": [f"{r['month']}月" for r in trend],
-        "share": [round((r["share"] or 0) * 100, 1) for r in trend],
+        # Months still to come this year have no figures (a gap, not a flat line).
+        "share": [round((r["share"] or 0) * 100, 1) if _month_passed(year, r["month"]) else None for r in trend],
+        "new": [r["new_trained"] if _month_passed(year, r["month"]) else None for r in trend],
         "units": [u["unit_name"] or "未划分镇街" for u in units],
         "unit_share": [round((u["all_met_share"] or 0) * 100, 1) for u in units],
     }

@@ -1,5 +1,7 @@
 import pytest
 
+from tests.e2e.ui import logout
+
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 
@@ -7,7 +9,7 @@ def test_each_role_logs_in_and_sees_its_home(roles, page, live_server, browser_l
     for username, heading in [("member_a", "我的学习"), ("staff_a", "党校工作"), ("dept", "组织部")]:
         browser_login(page, username)
         assert heading in page.inner_text("main")
-        page.click("text=退出")
+        logout(page)
         page.wait_for_url(f"{live_server.url}/login/")
 
 

@@ -5,6 +5,7 @@ from io import BytesIO
 import pytest
 from openpyxl import load_workbook
 
+from tests.e2e.ui import nav_click
 from tests.factories.quotas import hand_computed_data
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -17,7 +18,7 @@ def data(roles):
 
 def test_department_drills_down_and_exports(data, roles, page, live_server, browser_login):
     browser_login(page, "dept")
-    page.click("nav >> text=轮训覆盖")
+    nav_click(page, "轮训覆盖")
     page.wait_for_url("**/progress/coverage/")
     page.select_option("select[name=year]", "2025")
     page.click("text=筛选")

@@ -10,6 +10,7 @@ from openpyxl import load_workbook
 
 from teachers.models import Evaluation, Teacher
 from teachers.services import dimensions_ensure_defaults
+from tests.e2e.ui import logout
 from tests.factories import MemberFactory, UserFactory
 from tests.factories.teachers import ClassSessionFactory, attend, evaluate
 
@@ -64,7 +65,7 @@ def test_member_evaluates_teacher_sees_aggregate_department_downloads(roles, tau
     assert "乡村振兴专题讲座" in page.inner_text("main")
     ev = Evaluation.objects.get(session=session, member=roles.member_a)
     assert str(ev.mean_score) == "4.20" and ev.comment == "希望下次多讲政策解读"
-    page.click("text=退出")
+    logout(page)
 
     # 2. The teacher now sees the aggregate of three responses, without names.
     browser_login(page, "zhang_t")
@@ -75,7 +76,7 @@ def test_member_evaluates_teacher_sees_aggregate_department_downloads(roles, tau
     assert "评价 3 份" in text and "4.40" in text
     assert "希望下次多讲政策解读" in text and "案例很接地气" in text
     assert "甲党员" not in text and "赵一" not in text
-    page.click("text=退出")
+    logout(page)
 
     # 3. The department downloads the assessment and it opens in openpyxl.
     browser_login(page, "dept")
