@@ -13,6 +13,7 @@ import subprocess
 import threading
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -589,19 +590,28 @@ def transcode(
     timings["ffmpeg"] = time.monotonic() - started - timings["probe"]
     decode_errors = decode_error_count(log_path)
     remaining = max(1.0, deadline - time.monotonic())
-    if info.has_video:
-        make_poster(src, outdir / POSTER_NAME, duration=info.duration, time_limit=remaining)
-    else:
-        make_audio_poster(src, outdir / POSTER_NAME, time_limit=remaining)
-    produced = 0.0
-    for variant in variants:
-        playlist = outdir / variant.playlist_name
-        if not playlist.exists():
-            raise VideoRejected(f"转码结果缺少 {variant.dirname} 播放列表。")
-        variant.bandwidth, variant.average_bandwidth, seconds = measure_bandwidth(playlist)
-        produced = max(produced, seconds)
-        first_segment = playlist.parent / read_media_playlist(playlist)[0][1]
-        variant.codecs = codecs_for(first_segment, has_audio=info.has_audio, has_video=not variant.is_audio)
+    # The poster and the per-rung codec probes are small separate processes: run them side by
+    # side instead of one after another (they are the pipeline's fixed cost beside ffmpeg).
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        if info.has_video:
+            poster = pool.submit(make_poster, src, outdir / POSTER_NAME, duration=info.duration, time_limit=remaining)
+        else:
+            poster = pool.submit(make_audio_poster, src, outdir / POSTER_NAME, time_limit=remaining)
+        produced = 0.0
+        probes = []
+        for variant in variants:
+            playlist = outdir / variant.playlist_name
+            if not playlist.exists():
+                raise VideoRejected(f"转码结果缺少 {variant.dirname} 播放列表。")
+            variant.bandwidth, variant.average_bandwidth, seconds = measure_bandwidth(playlist)
+            produced = max(produced, seconds)
+            first_segment = playlist.parent / read_media_playlist(playlist)[0][1]
+            probes.append(
+                pool.submit(codecs_for, first_segment, has_audio=info.has_audio, has_video=not variant.is_audio)
+            )
+        for variant, probe_result in zip(variants, probes, strict=True):
+            variant.codecs = probe_result.result()
+        poster.result()
     # A truncated upload whose index is intact probes fine but decodes short: catch it here.
     if produced < info.duration - max(1.0, info.duration * 0.05):
         raise VideoRejected(
