@@ -1,17 +1,23 @@
 """Browser flows of the training workspace: school staff build a class from the 5+1+N
-template, add a teaching-point visit and publish; a member opens the sign-in link shown on
-the projector page and is marked present."""
+template, add a teaching-point visit, book the leader lecture's teacher with the searchable
+picker, publish, enrol (a bad member number is reported and the input kept), open the sign-in
+screen; a member signs in on a phone (390×844) and staff see them in the roll call."""
 
 import datetime as dt
+from pathlib import Path
 
 import pytest
 from django.utils import timezone
 
 from lms.training.models import Attendance, TrainingClass
+from teachers.models import Teacher
 from tests.e2e.conftest import CHROMIUM_ARGS  # noqa: F401 - same browser setup
 from tests.factories import TeachingPointFactory
+from tests.factories.training import roster_teacher
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+SCREENS = Path(__file__).resolve().parents[2] / "var" / "screenshots"
+SCREENS.mkdir(parents=True, exist_ok=True)
 
 
 def _local(value: dt.datetime) -> str:
@@ -42,7 +48,7 @@ def test_staff_builds_class_and_member_signs_in(roles, browser, page, live_serve
 
     # Publishing is refused until a teaching-point visit is added.
     page.click("text=发布班次")
-    assert "不能发布：至少需要一次基层教学点现场教学" in page.inner_text("main")
+    assert "不能发布：领导讲课尚未安排领导干部讲师；至少需要一次基层教学点现场教学" in page.inner_text("main")
 
     page.click("text=添加基层教学点现场教学")
     now = timezone.now()
@@ -54,6 +60,28 @@ def test_staff_builds_class_and_member_signs_in(roles, browser, page, live_serve
     page.click("text=保存课次")
     page.wait_for_selector("#sessions")
     assert "甲镇红色村史馆" in page.inner_text("#sessions")
+    assert "领导讲课尚未安排领导干部讲师" in page.inner_text("#compliance")
+
+    # Book the lecture's teacher with the picker: two 王建国 in the pool, told apart.
+    leader = roster_teacher(today.year, name="王建国")
+    Teacher.objects.filter(pk=leader.pk).update(unit="县委组织部")
+    expert = roster_teacher(today.year, name="王建国")
+    Teacher.objects.filter(pk=expert.pk).update(kind="expert", unit="市委党校")
+    c = TrainingClass.objects.get(title="甲镇党员集中培训班")
+    lecture = c.sessions.get(kind="leader_lecture")
+    page.goto(f"{live_server.url}/training/sessions/{lecture.pk}/edit/")
+    page.wait_for_selector("#teacher-results li")
+    page.fill("#teacher-search", "王建国")
+    items = page.locator("#teacher-results li")
+    assert items.count() == 2
+    listing = page.inner_text("#teacher-results")
+    assert "领导干部" in listing and "专家教授" in listing and "同名" in listing and "县委组织部" in listing
+    assert "该项目须由领导干部类讲师讲授" in listing  # the expert is shown as not fitting
+    page.locator(f"#teacher-results li[data-id='{leader.pk}'] button").click()
+    assert "王建国（领导干部" in page.inner_text("#teacher-chosen")
+    page.screenshot(path=str(SCREENS / "teacher-picker-phone.png"), full_page=True)
+    page.click("text=保存课次")
+    page.wait_for_selector("#sessions")
     assert "符合“5+1+N”" in page.inner_text("#compliance")
     page.click("text=发布班次")
     page.wait_for_selector("text=班次已发布。")
@@ -61,9 +89,16 @@ def test_staff_builds_class_and_member_signs_in(roles, browser, page, live_serve
     c = TrainingClass.objects.get(title="甲镇党员集中培训班")
     assert c.status == "published" and c.is_compliant
 
-    # Enrol member A from the suggested list.
+    # Enrol member A from the suggested list; a mistyped number is named and nothing is lost.
     page.click("text=报名学员 / 推荐名单")
     page.check(f"input[name=member][value='{roles.member_a.pk}']")
+    page.fill("textarea[name=member_nos]", "X0000000")
+    page.click("text=报名所选")
+    page.wait_for_selector("#enrol-errors")
+    assert "第1行：党员编号“X0000000”不存在" in page.inner_text("#enrol-errors")
+    assert page.is_checked(f"input[name=member][value='{roles.member_a.pk}']")
+    assert page.input_value("textarea[name=member_nos]") == "X0000000"
+    page.fill("textarea[name=member_nos]", "")
     page.click("text=报名所选")
     page.wait_for_selector("text=已报名1人。")
 
@@ -95,3 +130,11 @@ def test_staff_builds_class_and_member_signs_in(roles, browser, page, live_serve
     # The projector page counts the member as present after its next refresh.
     page.reload()
     assert page.inner_text("#present") == "1"
+    assert "一天只需签到一次" in page.inner_text("#day-note")
+
+    # Roll call shows the member as present; saving without changes changes nobody.
+    page.goto(f"{live_server.url}/training/sessions/{visit.pk}/roll-call/")
+    assert page.is_checked(f"input[name=present][value='{roles.member_a.pk}']")
+    page.click("text=保存点名")
+    page.wait_for_selector("text=点名已保存，变更0人。")
+    page.screenshot(path=str(SCREENS / "roll-call-phone.png"), full_page=True)
