@@ -4,7 +4,7 @@ from wagtail.snippets.views.snippets import SnippetViewSetGroup
 from lms.accounts import policy
 from lms.accounts.viewsets import ScopedSnippetViewSet
 
-from .models import PartySchool, TeachingPoint
+from .models import PartySchool, Room, TeachingPoint
 
 
 class PartySchoolViewSet(ScopedSnippetViewSet):
@@ -30,11 +30,24 @@ class TeachingPointViewSet(ScopedSnippetViewSet):
     search_fields = ["name", "run_by"]
 
 
+class RoomViewSet(ScopedSnippetViewSet):
+    """A school's rooms (教室): sessions book them like teachers (lms.training.rules)."""
+
+    model = Room
+    door_scope = "scoped"
+    writers = staticmethod(policy.may_manage_schools)
+    icon = "table"
+    menu_label = "教室"
+    list_display = ["name", "school", "capacity", "is_active"]
+    list_filter = ["school", "is_active"]
+    search_fields = ["name"]
+
+
 class SchoolsGroup(SnippetViewSetGroup):
     menu_label = "三级党校"
     menu_icon = "home"
     menu_order = 200
-    items = (PartySchoolViewSet, TeachingPointViewSet)
+    items = (PartySchoolViewSet, TeachingPointViewSet, RoomViewSet)
 
 
 register_snippet(SchoolsGroup)
