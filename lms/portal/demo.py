@@ -144,7 +144,7 @@ def seed(ctx: DemoContext) -> None:
     root = PartyOrganization.add_root(name=f"中共{COUNTY}委员会", kind="committee", code="C000")
     # About 30 members per branch at county scale; a small seed keeps at least two members in
     # most branches so that every demo login (a branch secretary and an ordinary member) exists.
-    n_branches = max(130, ctx.members // 30) if ctx.members >= 390 else max(27, ctx.members // 3)
+    n_branches = max(130, ctx.members // 30) if ctx.members >= 260 else max(27, ctx.members // 2)
     n_enterprise = max(8, n_branches // 15)
     n_government = max(8, n_branches // 15)
     n_town_branches = n_branches - n_enterprise - n_government

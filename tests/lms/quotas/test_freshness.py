@@ -8,7 +8,8 @@ from django.core.cache import cache
 from django.utils import timezone
 
 from courses.credit import seconds_per_hour
-from courses.services import _study_day_add
+from courses.models import StudyDay
+from courses.services import progress_heartbeat_apply
 from lms.quotas import services as quota_services
 from lms.quotas.models import MemberYearStatus, QuotaRefresh, Warning
 from lms.quotas.services import quota_members_touch, quota_status_refresh, warnings_compute
@@ -70,18 +71,26 @@ def test_study_day_refreshes_and_resolves_the_members_at_risk_warning(tree, djan
     assert Warning.objects.filter(member=member, resolved_at__isnull=True).exists()
 
     lesson = make_lesson(make_course(make_index()), duration=600)
+    t0 = timezone.now() - dt.timedelta(seconds=20)
+    progress_heartbeat_apply(member=member, lesson=lesson, intervals=[], now=t0)
     with django_capture_on_commit_callbacks(execute=True):
-        _study_day_add(member=member, lesson=lesson, day=today, seconds=600.0)
+        progress_heartbeat_apply(member=member, lesson=lesson, intervals=[[0, 15]], now=t0 + dt.timedelta(seconds=15))
     row = _row(member, year)
-    assert row.study_seconds == pytest.approx(600.0)
+    assert row.study_seconds == pytest.approx(15.0)
     # Still short of the rules: the reminder stays open.
     assert Warning.objects.filter(member=member, resolved_at__isnull=True).exists()
 
     # A class day (written directly, as an import would) and enough study: all rules met.
     credit(member, today, make_class(tree.town_a, today))
     cache.clear()  # a later touch, outside the first one's window
+    StudyDay.objects.create(
+        member=member,
+        lesson=make_lesson(make_course(make_index()), duration=900),
+        day=today,
+        credited_seconds=40 * seconds_per_hour(),
+    )  # as an import would
     with django_capture_on_commit_callbacks(execute=True):
-        _study_day_add(member=member, lesson=lesson, day=today, seconds=40 * seconds_per_hour())
+        quota_members_touch(member_ids=[member.pk])
     assert _row(member, year).all_met
     assert not Warning.objects.filter(member=member, resolved_at__isnull=True).exists()
 
