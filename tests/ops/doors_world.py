@@ -17,6 +17,7 @@ from lms.audit.models import AuditEntry
 from lms.quotas.models import QuotaRule, QuotaYear, Warning
 from lms.quotas.services import quota_year_open
 from lms.roster.models import ImportJob
+from lms.schools.models import Room
 from lms.training.models import CreditedDay, Enrollment
 from teachers.models import AssessmentPolicy, EvaluationDimension, RosterEntry, RosterYear
 from tests.factories import MemberFactory, OrganizationTree, StaffUserFactory, UserFactory
@@ -59,6 +60,7 @@ def _town(tree, school, branch, letter: str, index, teacher_year: int) -> Town:
         for i in range(3)
     ]
     point = TeachingPointFactory(school=school, name=f"{letter}镇教学点")
+    Room.objects.create(school=school, name=f"{letter}镇报告厅")
     plan = AnnualPlanFactory(school=school, year=teacher_year, title=f"{letter}镇年度计划")
     PlannedClassFactory(plan=plan, title=f"{letter}镇计划班次")
     day = timezone.localdate() - dt.timedelta(days=3)
