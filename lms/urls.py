@@ -6,10 +6,14 @@ from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
 from lms import params  # noqa: F401  registers the <id:…> and <year:…> path converters first
+from lms.accounts.admin_views import site_history, site_history_results
 from lms.portal.health import healthz
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
+    # Wagtail's site history crosses the scope; ours keeps it (lms/accounts/admin_views.py).
+    path("admin/reports/site-history/", site_history, name="lms_site_history"),
+    path("admin/reports/site-history/results/", site_history_results, name="lms_site_history_results"),
     path("admin/", include(wagtailadmin_urls)),
     path("django-admin/", admin.site.urls),
     path("documents/", include(wagtaildocs_urls)),

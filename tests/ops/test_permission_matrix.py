@@ -253,7 +253,13 @@ def _snippet_matrix(world, clients, problems):
                         problems.add(f"{label} {view} #{obj.pk} as {role} → {status}")
                     elif role == "superuser" and status not in (200, 302, 403):
                         problems.add(f"{label} {view} #{obj.pk} as superuser → {status}")
-                    elif is_foreign and role in world.scoped_roles and status == 200:
+                    elif (
+                        is_foreign
+                        and role in world.scoped_roles
+                        and status == 200
+                        # (a town committee reads the city school's classes above its town)
+                        and not scoped(model._default_manager.filter(pk=obj.pk), world.users[role]).exists()
+                    ):
                         problems.add(f"{label} {view} of another town's #{obj.pk} as {role} → 200")
                     elif role in ("anonymous", "nobody", "member") and status == 200:
                         problems.add(f"{label} {view} #{obj.pk} as {role} → 200 (no admin access expected)")
