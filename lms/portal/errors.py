@@ -2,13 +2,28 @@
 CSRF failure page). A message raised with Chinese text (e.g. Http404("未知的层级")) is shown;
 framework messages in English are not."""
 
+import logging
 import re
 
-from django.http import HttpResponseServerError
+from django.http import HttpResponse, HttpResponseServerError
 from django.shortcuts import render
 from django.template.loader import get_template
 
 CJK = re.compile(r"[\u4e00-\u9fff]")
+logger = logging.getLogger(__name__)
+
+# Shown when the styled page itself cannot render (no static manifest, database down, a
+# template error): an error page must never raise an error of its own.
+PLAIN = (
+    '<!doctype html><html lang="zh-hans"><meta charset="utf-8">'
+    '<meta name="viewport" content="width=device-width, initial-scale=1">'
+    '<title>{title}</title><body style="font:18px/1.6 sans-serif;margin:2em">'
+    '<h1>{title}</h1><p>{message}</p><p><a href="/">返回首页</a></p></body></html>'
+)
+
+
+def _plain(status: int, title: str, message: str) -> HttpResponse:
+    return HttpResponse(PLAIN.format(title=title, message=message), status=status)
 
 
 def _detail(exception) -> str:
@@ -19,7 +34,11 @@ def _detail(exception) -> str:
 
 def _page(request, status: int, title: str, message: str, exception=None):
     ctx = {"status": status, "title": title, "message": message, "detail": _detail(exception)}
-    return render(request, "error_page.html", ctx, status=status)
+    try:
+        return render(request, "error_page.html", ctx, status=status)
+    except Exception:  # noqa: BLE001 — see PLAIN
+        logger.exception("error page %s could not render", status)
+        return _plain(status, title, message)
 
 
 def bad_request(request, exception=None):
@@ -38,7 +57,11 @@ def page_not_found(request, exception=None):
 
 def server_error(request):
     # No context processors and no database: the page must render even when the database is down.
-    return HttpResponseServerError(get_template("500.html").render())
+    try:
+        return HttpResponseServerError(get_template("500.html").render())
+    except Exception:  # noqa: BLE001 — see PLAIN
+        logger.exception("500 page could not render")
+        return _plain(500, "服务器暂时出错", "服务器暂时无法完成您的请求，请稍后再试。")
 
 
 def csrf_failure(request, reason=""):
