@@ -110,5 +110,8 @@ def test_admin_rule_listing_for_department(roles, login):
     r = c.get("/admin/snippets/quotas/quotarule/")
     assert r.status_code == 200 and "年度学习学时" in r.content.decode()
     rule = QuotaRule.objects.get(year=2025, kind="study_hours")
-    assert c.get(f"/admin/snippets/quotas/quotarule/edit/{rule.pk}/").status_code == 200
+    # read-only in the admin (one write path): rules are changed on /progress/rules/
+    assert c.get(f"/admin/snippets/quotas/quotarule/edit/{rule.pk}/").status_code in (302, 403, 404)
+    assert c.post(f"/admin/snippets/quotas/quotarule/edit/{rule.pk}/", {"required": "1"}).status_code in (302, 403, 404)
+    assert QuotaRule.objects.get(pk=rule.pk).required == rule.required
     assert login(roles.member_a_user).get("/admin/snippets/quotas/quotarule/").status_code in (302, 403)
