@@ -16,7 +16,7 @@ class MemberViewSet(viewsets.ReadOnlyModelViewSet):
     serializer_class = MemberSerializer
 
     @extend_schema(summary="党员的类别与组织关系变动记录", responses=HistoryEntrySerializer(many=True))
-    @action(detail=True, methods=["get"])
+    @action(detail=True, methods=["get"], pagination_class=None)
     def history(self, request, pk=None):
         """Category periods and branch moves, oldest first (what the quota rules read)."""
         return Response(HistoryEntrySerializer(member_history(self.get_object()), many=True).data)
