@@ -8,6 +8,29 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 from tests.factories import MemberFactory, OrganizationTree, StaffUserFactory, UserFactory  # noqa: E402
 
+# Playwright: Debian's Chromium, never a downloaded browser. One session fixture for the whole
+# suite: two sync_playwright() instances in one process (e2e and live tests in the same xdist
+# worker) would collide on the event loop.
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--autoplay-policy=no-user-gesture-required",
+]
+
+
+@pytest.fixture(scope="session")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
 
 @pytest.fixture(autouse=True)
 def migration_seeded_rows(request):

@@ -1,25 +1,8 @@
 """Playwright fixtures: Debian's Chromium, never a downloaded browser."""
 
 import pytest
-from playwright.sync_api import sync_playwright
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--autoplay-policy=no-user-gesture-required",
-]
-
-
-@pytest.fixture(scope="session")
-def browser():
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
+from tests.conftest import CHROMIUM, CHROMIUM_ARGS  # noqa: F401 - the browser fixture lives there (one per process)
 
 
 @pytest.fixture

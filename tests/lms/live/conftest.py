@@ -12,7 +12,6 @@ from pathlib import Path
 import pytest
 
 from lms.live import conf, nginx
-from tests.e2e.conftest import browser  # noqa: F401 - Debian's Chromium, shared with tests/e2e
 
 
 def free_port(candidates: range) -> int:
