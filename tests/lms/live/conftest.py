@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import socket
 import subprocess
+import threading
 import time
 import urllib.request
 from pathlib import Path
 
 import pytest
+from django.core.handlers.wsgi import WSGIHandler
 
 from lms.live import conf, nginx
 
@@ -85,3 +87,28 @@ def live_nginx(live_server, settings, tmp_path):
             process.wait(10)
         except subprocess.TimeoutExpired:
             process.kill()
+
+
+@pytest.fixture
+def db_turns(monkeypatch):
+    """One thread at a time on the test database.
+
+    With SQLite's in-memory test database the live server thread and the test thread share one
+    connection (Django's documented caveat), so a request nginx or the browser makes while the
+    test reads interleaves their savepoints ("no such savepoint"). Every live-server request
+    holds this lock; the test holds it around its own reads and writes. Harmless on PostgreSQL.
+    """
+    lock = threading.RLock()
+    call = WSGIHandler.__call__
+
+    def serialized(self, environ, start_response):
+        with lock:
+            return call(self, environ, start_response)
+
+    monkeypatch.setattr(WSGIHandler, "__call__", serialized)
+    yield lock
+    while True:  # a failed test may still hold it: let waiting requests finish
+        try:
+            lock.release()
+        except RuntimeError:
+            break

@@ -5,13 +5,13 @@ live watch time is credited once; a 收看点 sign-in produces attendance and a 
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import time
 import urllib.error
 import urllib.request
 
 import pytest
-from django.db import OperationalError
 from django.test import Client
 from django.utils import timezone
 
@@ -39,19 +39,18 @@ def _get(url: str) -> tuple[int, bytes]:
         return 0, b""
 
 
-def _wait(predicate, timeout: float, step: float = 0.25):
-    """Poll; a read that meets a callback's write on the shared in-memory SQLite test database
-    ("table is locked") is simply tried again."""
+def _wait(predicate, timeout: float, step: float = 0.25, turns=None):
+    """Poll; with `turns` (the db_turns lock) each try waits for the live server to be idle."""
+    turns = turns or contextlib.nullcontext()
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        try:
+        with turns:
             value = predicate()
-        except OperationalError:
-            value = None
         if value:
             return value
         time.sleep(step)
-    return predicate()
+    with turns:
+        return predicate()
 
 
 @pytest.fixture
@@ -80,7 +79,7 @@ def world(db):
     return tree, session, member, city_staff, broadcast
 
 
-def test_live_class_end_to_end(live_nginx, live_server, world, browser, monkeypatch):
+def test_live_class_end_to_end(live_nginx, live_server, world, browser, monkeypatch, db_turns):
     tree, session, member, city_staff, broadcast = world
     # The hand-over runs on a Celery worker; this test is the worker (step 5), so nginx's
     # callbacks stay short and never race the transcode on the in-memory test database.
@@ -92,7 +91,8 @@ def test_live_class_end_to_end(live_nginx, live_server, world, browser, monkeypa
     assert wrong.wait(30) != 0, "a push with a wrong key must be refused"
     stolen_name_only = live_nginx.push(broadcast.stream_name, "", 3)
     assert stolen_name_only.wait(30) != 0
-    broadcast.refresh_from_db()
+    with db_turns:
+        broadcast.refresh_from_db()
     assert broadcast.status == LiveBroadcast.Status.SCHEDULED
 
     # 2. Right key: live, and the HLS playlist is there within 10 s.
@@ -102,7 +102,8 @@ def test_live_class_end_to_end(live_nginx, live_server, world, browser, monkeypa
     playlist = _wait(lambda: (lambda r: r[1] if r[0] == 200 and b"#EXTINF" in r[1] else None)(_get(urls.video)), 10)
     assert playlist, "HLS playlist not live within 10 s of the push"
     assert time.monotonic() - pushed_at <= 10.5
-    broadcast.refresh_from_db()
+    with db_turns:
+        broadcast.refresh_from_db()
     assert broadcast.status == LiveBroadcast.Status.LIVE and broadcast.started_at is not None
     # Only signed links play: a forged signature, an unsigned path and RTMP playback are refused.
     forged = urls.video.replace("/hls/", "/hls/A", 1)
@@ -136,6 +137,9 @@ def test_live_class_end_to_end(live_nginx, live_server, world, browser, monkeypa
     watched_wall = time.monotonic() - opened_at
     context.close()  # its last heartbeat (page hidden) may still be on its way
     time.sleep(1)
+    # From here the test thread reads and writes the database while nginx's callbacks and a
+    # late heartbeat may still arrive: it takes turns with the live server.
+    db_turns.acquire()
     progress = StudyProgress.objects.get(member=member, lesson=broadcast.lesson)
     credited = sum(StudyDay.objects.filter(member=member).values_list("credited_seconds", flat=True))
     assert 0 < credited <= watched_wall * 2.0 + 1
@@ -167,12 +171,16 @@ def test_live_class_end_to_end(live_nginx, live_server, world, browser, monkeypa
 
     # 5. The push stops: the broadcast ends, the recording goes through the pipeline and
     #    becomes a ready, published on-demand lesson linked to the session.
+    db_turns.release()  # nginx calls on_publish_done and on_record_done now
     assert push.wait(PUSH_SECONDS + 30) == 0, push.stderr.read().decode(errors="replace")[-500:]
-    ended = _wait(lambda: LiveBroadcast.objects.get(pk=broadcast.pk).status == LiveBroadcast.Status.ENDED, 15)
+    broadcast_status = lambda: LiveBroadcast.objects.get(pk=broadcast.pk).status  # noqa: E731
+    ended = _wait(lambda: broadcast_status() == LiveBroadcast.Status.ENDED, 15, turns=db_turns)
     assert ended
 
     processing = LiveBroadcast.RecordingStatus.PROCESSING
-    assert _wait(lambda: LiveBroadcast.objects.get(pk=broadcast.pk).recording_status == processing, 15)
+    recording_status = lambda: LiveBroadcast.objects.get(pk=broadcast.pk).recording_status  # noqa: E731
+    assert _wait(lambda: recording_status() == processing, 15, turns=db_turns)
+    db_turns.acquire()
     assert queued and set(queued) == {broadcast.pk}
     for broadcast_id in dict.fromkeys(queued):  # the worker: join, hand over, transcode (eager)
         tasks.broadcast_recording_ingest.apply(args=[broadcast_id])
