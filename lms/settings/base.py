@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "media",
     "teachers",
     "search",
+    "lms.quizzes",
     # wagtail
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",
