@@ -34,8 +34,10 @@ from django.utils import timezone
 from lms.accounts.models import User
 from lms.members.models import Member
 from lms.schools.models import PartySchool, TeachingPoint
+from teachers.models import Teacher
+from teachers.selectors import roster_teachers
 
-from .credit import credited_days_for, seconds_to_hours
+from .credit import credited_days_for, credited_days_recompute, seconds_to_hours
 from .models import AnnualPlan, Attendance, ClassSession, CreditedDay, Enrollment, PlannedClass, TrainingClass
 from .template import MANDATORY_KINDS, check_template
 
@@ -154,14 +156,7 @@ def _at(day: dt.date, h: int, m: int = 0) -> dt.datetime:
 
 def _roster_teachers(year: int) -> dict[str, list[int]]:
     """The year's roster by kind; a kind with nobody on the roster borrows the whole roster."""
-    from teachers.models import Teacher
-
-    try:
-        from teachers.selectors import roster_teachers
-
-        qs = roster_teachers(year)
-    except ImportError:
-        qs = Teacher.objects.filter(is_active=True)
+    qs = roster_teachers(year)
     everyone = list(qs.values_list("id", flat=True))
     by_kind = {k: list(qs.filter(kind=k).values_list("id", flat=True)) for k in Teacher.Kind.values}
     return {k: ids or everyone for k, ids in by_kind.items()}
@@ -310,6 +305,7 @@ def seed(ctx) -> None:
                 ctx, rng, year, city, towns, schools, points_by_town, all_points, reviewer, pools, per_class, totals
             )
     _next_year_plans(ctx, rng, towns, per_class)
+    _demo_recent_class(ctx, rng, towns, points_by_town)
     _demo_live_class(ctx, rng, towns, points_by_town)
     ctx.log(
         f"  班次 {totals['classes']}（不符合5+1+N {totals['noncompliant']}），报名 {totals['enrollments']}，"
@@ -484,6 +480,51 @@ def _next_year_plans(ctx, rng, towns, per_class) -> None:
                 for q, (title, module) in enumerate(rng.sample(TOWN_TOPICS, 4), start=1)
             ]
         )
+
+
+def _demo_recent_class(ctx, rng, towns, points_by_town) -> None:
+    """A class at 伦镇 held two days ago that dangyuan and shuji sat through, with their days
+    credited: teachers can be rated right after seeding (the window is
+    TEACHER_EVALUATION_WINDOW_DAYS), and the member's pages show a recent training."""
+    town = next((t for t in towns if t.region == "伦镇"), towns[0] if towns else None)
+    if town is None:
+        return
+    day = timezone.localdate() - dt.timedelta(days=2)
+    c = TrainingClass.objects.create(
+        title=f"{town.region}{day.year}年党员冬训专题班（演示）",
+        school=town,
+        module="general",
+        audiences=["ordinary"],
+        start_date=day,
+        end_date=day,
+        capacity=80,
+        place=f"{town.name}报告厅",
+        status=TrainingClass.Status.PUBLISHED,
+        published_at=_at(day - dt.timedelta(days=7), 9),
+    )
+    bookings = _Bookings()
+    for teacher_id, point_id in ClassSession.objects.filter(starts_at__date=day).values_list(
+        "teacher_id", "teaching_point_id"
+    ):
+        bookings.teachers[day].add(teacher_id)
+        bookings.points[day].add(point_id)
+    sessions, _ = _sessions_for(rng, c, bookings, points_by_town.get(town.pk, []), _roster_teachers(day.year))
+    sessions = [s for s in sessions if s.kind != Kind.TEACHING_POINT or s.teaching_point_id]
+    ClassSession.objects.bulk_create(sessions)
+    result = check_template(c)
+    c.is_compliant, c.compliance_missing = result.ok, result.missing
+    c.save(update_fields=["is_compliant", "compliance_missing"])
+    demo = list(Member.objects.filter(user__username__in=["dangyuan", "shuji"]).values_list("id", flat=True))
+    others = list(
+        Member.objects.filter(branch__town=town, is_active=True).exclude(id__in=demo).values_list("id", flat=True)[:30]
+    )
+    trainees = demo + others
+    Enrollment.objects.bulk_create([Enrollment(training_class=c, member_id=m) for m in trainees])
+    saved = list(ClassSession.objects.filter(training_class=c))
+    Attendance.objects.bulk_create(
+        [Attendance(session=s, member_id=m, present=True, source=Attendance.Source.QR) for s in saved for m in trainees]
+    )
+    credited_days_recompute(c, trainees)
 
 
 def _demo_live_class(ctx, rng, towns, points_by_town) -> None:

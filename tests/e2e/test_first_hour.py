@@ -216,7 +216,8 @@ def test_member_watches_sees_progress_signs_in_and_evaluates(demo, browser):
         page.goto(f"{demo}/courses/")
         page.click(".course-card >> nth=0")
         page.click(".lesson-list a >> nth=1")
-        assert page.is_visible("#lesson-player")
+        page.wait_for_url("**/lesson-2/")
+        page.locator("#lesson-player").wait_for(state="visible")  # is_visible() would not wait for the page
         assert page.is_hidden("#completed-badge") or "已完成" in page.inner_text("#player-status")
         before = int(page.inner_text("#watched-seconds") or 0)
         player = "document.getElementById('lesson-player')"
