@@ -17,6 +17,8 @@ urlpatterns = [
     path("", include("lms.training.api.urls")),
     path("", include("lms.live.api.urls")),
     path("", include("lms.quotas.api.urls")),
+    path("", include("lms.points.api.urls")),
+    path("", include("lms.reflections.api.urls")),
     path("", include("lms.roster.api.urls")),
     path("", include("courses.api.urls")),
     path("", include("media.api.urls")),

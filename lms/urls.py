@@ -24,6 +24,8 @@ urlpatterns = [
     path("live/rtmp/", include("lms.live.callback_urls")),
     path("live/", include("lms.live.urls")),
     path("progress/", include("lms.quotas.urls")),
+    path("points/", include("lms.points.urls")),
+    path("reflections/", include("lms.reflections.urls")),
     path("roster/", include("lms.roster.urls")),
     path("notifications/", include("lms.notifications.urls")),
     path("learn/", include("courses.urls")),

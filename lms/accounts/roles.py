@@ -39,6 +39,9 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "quotas.view_warning",
         "courses.view_studyprogress",
         "courses.view_studyday",
+        "points.view_pointrule",
+        "points.view_pointentry",
+        "reflections.view_reflection",
     ],
     DEPARTMENT_STAFF_GROUP: [
         "wagtailadmin.access_admin",
@@ -75,6 +78,11 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "quotas.view_quotayear",
         "quotas.view_quotarule",
         "quotas.view_warning",
+        "points.add_pointrule",
+        "points.change_pointrule",
+        "points.view_pointrule",
+        "points.view_pointentry",
+        "reflections.view_reflection",
     ],
 }
 ROLE_GROUPS = {"school": SCHOOL_STAFF_GROUP, "department": DEPARTMENT_STAFF_GROUP}

@@ -82,3 +82,10 @@ def units_ranking(members: QuerySet[Member], year: int, level: str) -> QuerySet:
     )
     per_member = ExpressionWrapper(F("points") * 1.0 / F("members"), output_field=FloatField())
     return qs.annotate(per_member=per_member).order_by("-per_member", "unit_name")
+
+
+def member_rank_in_branch(member, year: int) -> int | None:
+    """The member's rank among the active members of their branch (the window is filtered
+    in the database, one query)."""
+    members = Member.objects.filter(is_active=True, branch_id=member.branch_id)
+    return members_ranking(members, year).filter(pk=member.pk).values_list("rank", flat=True).first()

@@ -201,8 +201,9 @@ TOUCH_CHUNK = 500
 def quota_members_touch(*, member_ids) -> None:
     """Refresh these members' yearly status shortly after the current transaction commits
     (lms.quotas.tasks.quota_members_refresh through Celery). Called by the writes that change
-    what the rules count: credited training days and online study days. The periodic full
-    refresh stays the safety net for anything written another way."""
+    what the rules count: credited training days and online study days. The same facts earn
+    study points, so their points are synced too (lms.points). The periodic full refresh (and
+    the nightly points sweep) stay the safety net for anything written another way."""
     from django.core.cache import cache
 
     ids = sorted({int(i) for i in member_ids})
@@ -210,11 +211,15 @@ def quota_members_touch(*, member_ids) -> None:
         return
 
     def enqueue() -> None:
+        from lms.points.tasks import points_members_sync_task
+
         from .tasks import quota_members_refresh
 
         due = [i for i in ids if cache.add(f"quotas:touch:{i}", 1, TOUCH_DELAY_SECONDS)]
         for start in range(0, len(due), TOUCH_CHUNK):
             quota_members_refresh.apply_async(args=[due[start : start + TOUCH_CHUNK]], countdown=TOUCH_DELAY_SECONDS)
+            # Points are earned from the same facts (completed lessons, credited days, study days).
+            points_members_sync_task.apply_async(args=[due[start : start + TOUCH_CHUNK]], countdown=TOUCH_DELAY_SECONDS)
 
     transaction.on_commit(enqueue)
 

@@ -324,6 +324,7 @@ STUDY_HEARTBEAT_MAX_GAP = env_int("STUDY_HEARTBEAT_MAX_GAP", 300)  # longer sile
 
 # --- quotas: summary rebuild + warnings every 6 hours (lms/quotas/tasks.py) -------------------------
 CELERY_BEAT_SCHEDULE["quotas-refresh"] = {"task": "lms.quotas.tasks.quota_refresh", "schedule": 6 * 3600.0}
+CELERY_BEAT_SCHEDULE["points-sync"] = {"task": "lms.points.tasks.points_sync", "schedule": 24 * 3600.0}
 
 # --- classes, sign-in and attendance (lms/training/; defaults and meaning in lms/training/conf.py) ---
 TRAINING_SIGNIN_OPEN_BEFORE_MINUTES = env_int("TRAINING_SIGNIN_OPEN_BEFORE_MINUTES", 30)  # sign-in + roll call

@@ -42,6 +42,8 @@ PROJECT_APPS = {
     "audit",
     "training",
     "quotas",
+    "points",
+    "reflections",
     "roster",
     "portal",
     "courses",
