@@ -20,13 +20,17 @@ $(VENV)/.installed: requirements.txt | $(BIN)/python
 
 venv: $(VENV)/.installed
 
-# System tools: ffmpeg/ffprobe for the video pipeline, Debian's Chromium for browser tests,
+# System tools: ffmpeg/ffprobe for the video pipeline, Pango and the Noto CJK fonts for the
+# PDFs (学习档案, 结业证书: WeasyPrint), Debian's Chromium and pdftotext for the tests,
 # nginx + its RTMP module for live classes (optional).
 # Installed with apt-get when missing and we are root (or have passwordless sudo).
 system-deps:
 	@missing=""; \
 	command -v ffmpeg >/dev/null && command -v ffprobe >/dev/null || missing="$$missing ffmpeg"; \
 	[ -n "$(NEED_BROWSER)" ] && ! [ -x /usr/bin/chromium ] && missing="$$missing chromium"; \
+	[ -n "$(NEED_BROWSER)" ] && ! command -v pdftotext >/dev/null && missing="$$missing poppler-utils"; \
+	ls /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc >/dev/null 2>&1 || missing="$$missing fonts-noto-cjk"; \
+	/sbin/ldconfig -p | grep -q libpangoft2-1.0 || missing="$$missing libpango-1.0-0 libpangoft2-1.0-0"; \
 	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ]; then SUDO=""; elif sudo -n true 2>/dev/null; then SUDO="sudo -n"; else \
 	    echo "缺少系统软件:$$missing — 请先执行: sudo apt-get install -y$$missing"; exit 1; fi; \
@@ -49,7 +53,7 @@ seed: setup
 	$(BIN)/python manage.py seed_demo --if-empty $(SEED_ARGS)
 
 # Every platform process (web server, Celery worker with beat, and what apps register in
-# <app>/processes.py) under one supervisor (lms/portal/processes.py); Ctrl-C stops them all.
+# <app>/processes.py) under one supervisor (lms/ops/processes.py); Ctrl-C stops them all.
 # DEBUG is off (Chinese error pages); developers opt in with DJANGO_DEBUG=1.
 run: seed
 	@echo "党校在线: http://127.0.0.1:$(PORT)/  (管理后台 /admin/，接口文档 /api/docs/)"

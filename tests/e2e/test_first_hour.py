@@ -30,7 +30,7 @@ from openpyxl import load_workbook
 
 from tests.e2e.ui import logout, nav_click
 
-pytestmark = [pytest.mark.e2e, pytest.mark.slow]
+pytestmark = [pytest.mark.e2e, pytest.mark.slow, pytest.mark.embedded]
 
 PORT = 8705
 PASSWORD = "Demo@2026"

@@ -14,9 +14,9 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
-from lms.portal.processes import PlatformProcess, Supervisor, collect_processes
+from lms.ops.processes import PlatformProcess, Supervisor, collect_processes
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.embedded]
 
 PORT = 8703
 
