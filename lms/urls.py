@@ -32,6 +32,7 @@ urlpatterns = [
     path("", include("media.urls")),  # MEDIA_URL: every file through the policy
     path("teachers/", include("teachers.urls")),
     path("search/", include("search.urls")),
+    path("access/", include("lms.accessibility.urls")),
     path("", include("lms.portal.urls")),
 ]
 
