@@ -19,6 +19,8 @@ class RuleKind(models.TextChoices):
     ROTATION_CLASS = "rotation_class", "支部书记集中轮训"
     FIVE_YEAR_ROTATION = "five_year_rotation", "五年一轮训"
     STUDY_HOURS = "study_hours", "年度学习学时"
+    QUIZ = "quiz", "通过测验"
+    REFLECTION = "reflection", "学习心得"
 
 
 class RuleStatus(models.TextChoices):
@@ -91,6 +93,15 @@ class QuotaRule(models.Model):
     window_years = models.PositiveSmallIntegerField(
         "轮训周期（年）", default=5, validators=[MinValueValidator(1), MaxValueValidator(10)]
     )
+    quiz = models.ForeignKey(
+        "quizzes.Quiz",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name="指定测验",
+        help_text="仅用于“通过测验”：须在本年度通过的测验；留空表示任意测验均可计入",
+    )
     source = models.CharField("依据", max_length=200, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -116,7 +127,13 @@ class QuotaRule(models.Model):
             RuleKind.ROTATION_CLASS: "期",
             RuleKind.FIVE_YEAR_ROTATION: "天",
             RuleKind.STUDY_HOURS: "学时",
+            RuleKind.QUIZ: "次",
+            RuleKind.REFLECTION: "篇",
         }[self.kind]
+
+    def clean(self):
+        if self.quiz_id and self.kind != RuleKind.QUIZ:
+            raise ValidationError({"quiz": "只有“通过测验”指标可以指定测验。"})
 
 
 class MemberYearStatus(models.Model):
@@ -145,6 +162,8 @@ class MemberYearStatus(models.Model):
     status_rotation_class = models.CharField(max_length=8, blank=True)
     status_five_year_rotation = models.CharField(max_length=8, blank=True)
     status_study_hours = models.CharField(max_length=8, blank=True)
+    status_quiz = models.CharField(max_length=8, blank=True)
+    status_reflection = models.CharField(max_length=8, blank=True)
     all_met = models.BooleanField(default=False)
     refreshed_at = models.DateTimeField()
 

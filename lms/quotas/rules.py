@@ -20,6 +20,10 @@ Definitions (documented for staff on the rules page):
 - study_hours: in-person credited hours + online study (sum of StudyDay seconds in the year
   converted once by courses.credit.seconds_to_study_hours), Article 20 of the 2019
   《中国共产党党员教育管理工作条例》 (≥32 学时 a year).
+- quiz: passes (QuizPass, one per member, quiz and year) in the year of the rule's quiz, or of
+  any quiz when the rule names none ("pass the annual 党章党规 test" = required 1, that quiz).
+- reflection: the member's reflections (学习心得) of the year that were approved.
+- Study points (lms.points) never count toward any rule.
 - Status: met; otherwise at_risk from QuotaYear.at_risk_from (default 1 October) until
   31 December; otherwise not_met (before the warning date it reads “not yet met”, after
   the year it is final).
@@ -107,7 +111,14 @@ DEFAULT_RULES: list[tuple[str, str, Decimal, str, int, str]] = [
         ARTICLE_20 + "：每年不少于32学时",
     ),
 ]
-KIND_ORDER = [RuleKind.TRAINING_DAYS, RuleKind.ROTATION_CLASS, RuleKind.FIVE_YEAR_ROTATION, RuleKind.STUDY_HOURS]
+KIND_ORDER = [
+    RuleKind.TRAINING_DAYS,
+    RuleKind.ROTATION_CLASS,
+    RuleKind.FIVE_YEAR_ROTATION,
+    RuleKind.STUDY_HOURS,
+    RuleKind.QUIZ,
+    RuleKind.REFLECTION,
+]
 CATEGORY_ORDER = [c.value for c in MemberCategory]
 ZERO = Decimal("0")
 
@@ -143,7 +154,7 @@ def year_rules(year: int) -> YearRules:
     if qyear is None:
         rules, at_risk_from, share, saved = default_rules(year), default_at_risk_from(year), Decimal("0.60"), False
     else:
-        rules = list(QuotaRule.objects.filter(year=year))
+        rules = list(QuotaRule.objects.filter(year=year).select_related("quiz"))
         at_risk_from, share, saved = qyear.at_risk_from, qyear.coverage_warning_share, True
     rules = [r for r in rules if r.required > 0]
     rules.sort(key=lambda r: (KIND_ORDER.index(r.kind), CATEGORY_ORDER.index(r.category)))
@@ -205,6 +216,13 @@ def window_field(rule: QuotaRule) -> str:
     return f"window_days_{rule.window_years}y" + _tier_suffix(rule.tiers)
 
 
+def quiz_field(rule: QuotaRule) -> str:
+    return f"quizzes_passed_{rule.quiz_id}" if rule.quiz_id else "quizzes_passed_any"
+
+
+REFLECTIONS_FIELD = "reflections_approved"
+
+
 def annotate_actuals(
     qs: QuerySet,
     year: int,
@@ -218,7 +236,8 @@ def annotate_actuals(
     Always present: cat_<category> (held on the reference day), days_this_year (town tier or
     higher), rotation_classes_this_year, inperson_hours, study_seconds, study_hours_total,
     last_trained_on (up to the year's end), first_trained_on (inside the year) and
-    window_days_5y; plus one field per other tier/window a saved rule uses. `without` leaves
+    window_days_5y; plus one field per other tier/window a saved rule uses, quizzes_passed_<quiz
+    id|any> per quiz rule and reflections_approved when a reflection rule exists. `without` leaves
     out fields a caller does not need (each is a subquery per member)."""
     today = today or timezone.localdate()
     yr = yr or year_rules(year)
@@ -260,6 +279,18 @@ def annotate_actuals(
 
     study = StudyDay.objects.filter(member=OuterRef("pk"), day__gte=start, day__lte=end).order_by()
     ann["study_seconds"] = _scalar(study, Sum("credited_seconds"), FloatField(), 0.0)
+    for rule in yr.of_kind(RuleKind.QUIZ):
+        from lms.quizzes.selectors import quiz_passes
+
+        passes = quiz_passes(quiz_id=rule.quiz_id, year=year).filter(member=OuterRef("pk")).order_by()
+        ann[quiz_field(rule)] = _scalar(passes, Count("id"), IntegerField(), 0)
+    if yr.of_kind(RuleKind.REFLECTION):
+        from lms.reflections.models import Reflection
+
+        approved = Reflection.objects.filter(
+            member=OuterRef("pk"), year=year, status=Reflection.Status.APPROVED
+        ).order_by()
+        ann[REFLECTIONS_FIELD] = _scalar(approved, Count("id"), IntegerField(), 0)
     qs = qs.annotate(**{k: v for k, v in ann.items() if k not in without})
     if "study_seconds" in without or "inperson_hours" in without:
         return qs
@@ -284,6 +315,10 @@ def rule_met_q(rule: QuotaRule) -> Q:
         return Q(rotation_classes_this_year__gte=req)
     if rule.kind == RuleKind.FIVE_YEAR_ROTATION:
         return Q(**{f"{window_field(rule)}__gte": req})
+    if rule.kind == RuleKind.QUIZ:
+        return Q(**{f"{quiz_field(rule)}__gte": req})
+    if rule.kind == RuleKind.REFLECTION:
+        return Q(**{f"{REFLECTIONS_FIELD}__gte": req})
     return Q(study_hours_total__gte=float(req))
 
 
@@ -339,6 +374,10 @@ def _actual(rule: QuotaRule, row: dict) -> Decimal:
         return Decimal(row["rotation_classes_this_year"])
     if rule.kind == RuleKind.FIVE_YEAR_ROTATION:
         return Decimal(row[window_field(rule)])
+    if rule.kind == RuleKind.QUIZ:
+        return Decimal(row[quiz_field(rule)])
+    if rule.kind == RuleKind.REFLECTION:
+        return Decimal(row[REFLECTIONS_FIELD])
     return Decimal(row["inperson_hours"] or 0) + seconds_to_study_hours(row["study_seconds"])
 
 
@@ -360,6 +399,13 @@ def _explain(rule: QuotaRule, year: int, actual: Decimal, missing: Decimal, row:
         last_text = f"最近一次培训：{last:%Y年%m月%d日}" if last else "尚无党校培训记录"
         span = f"{year - rule.window_years + 1}—{year}年"
         return f"党员{rule.window_years}年内须到{tier}培训至少{req}次（{span}）；{last_text}{tail}"
+    if rule.kind == RuleKind.QUIZ:
+        what = f"测验“{rule.quiz}”" if rule.quiz_id else "测验"
+        if rule.quiz_id and rule.required == 1:
+            return f"{who}{year}年须通过{what}；{'已通过' if actual else '尚未通过'}{tail}"
+        return f"{who}{year}年须通过{what}不少于{req}次；已通过{_fmt(actual)}次{tail}"
+    if rule.kind == RuleKind.REFLECTION:
+        return f"{who}{year}年须有不少于{req}篇学习心得通过审核；已通过{_fmt(actual)}篇{tail}"
     online = seconds_to_study_hours(row["study_seconds"])
     inperson = Decimal(row["inperson_hours"] or 0)
     return (

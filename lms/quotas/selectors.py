@@ -37,6 +37,8 @@ STATUS_FIELDS = {
     RuleKind.ROTATION_CLASS: "status_rotation_class",
     RuleKind.FIVE_YEAR_ROTATION: "status_five_year_rotation",
     RuleKind.STUDY_HOURS: "status_study_hours",
+    RuleKind.QUIZ: "status_quiz",
+    RuleKind.REFLECTION: "status_reflection",
 }
 
 

@@ -17,7 +17,7 @@ from lms.members.models import Member
 # Member history writes belong to lms.members; still importable from here.
 from lms.members.services import member_branch_move, member_category_set  # noqa: F401
 
-from .models import MemberYearStatus, QuotaRefresh, QuotaRule, QuotaYear
+from .models import MemberYearStatus, QuotaRefresh, QuotaRule, QuotaYear, RuleKind
 from .rules import default_rules
 
 
@@ -51,6 +51,7 @@ def quota_year_open(*, year: int, copy_from: int | None = None, actor=None) -> Q
                 required=r.required,
                 min_school_tier=r.min_school_tier,
                 window_years=r.window_years,
+                quiz_id=r.quiz_id,
                 source=r.source,
             )
             for r in QuotaRule.objects.filter(year=source.year)
@@ -61,6 +62,30 @@ def quota_year_open(*, year: int, copy_from: int | None = None, actor=None) -> Q
     if actor is not None:
         audit_record(actor=actor, action="quota_year_open", obj=qyear, summary=f"开启{year}年度指标")
     return qyear
+
+
+ADDABLE_KINDS = (RuleKind.QUIZ, RuleKind.REFLECTION)
+
+
+@transaction.atomic
+def quota_rule_add(
+    *, year: int, category: str, kind: str, required: Decimal, actor, quiz=None, source: str = ""
+) -> QuotaRule:
+    """Add a quiz or reflection rule to an opened year (the other kinds come with the year and
+    are changed with quota_rule_update). One rule per year, category and kind."""
+    if kind not in ADDABLE_KINDS:
+        raise ValidationError({"kind": "只能新增“通过测验”或“学习心得”指标；其他指标随年度开启，可直接修改。"})
+    if not QuotaYear.objects.filter(year=year).exists():
+        raise ValidationError({"year": f"请先开启{year}年度指标。"})
+    if QuotaRule.objects.filter(year=year, category=category, kind=kind).exists():
+        raise ValidationError("该年度该类别已有同类指标，请直接修改。")
+    if quiz is not None and not quiz.is_active:
+        raise ValidationError({"quiz": "该测验已停用。"})
+    rule = QuotaRule(year=year, category=category, kind=kind, required=required, quiz=quiz, source=source)
+    rule.full_clean()
+    rule.save()
+    audit_record(actor=actor, action="quota_rule_add", obj=rule, summary=f"新增指标：{rule}")
+    return rule
 
 
 @transaction.atomic
@@ -99,7 +124,14 @@ ACTUAL_COLUMNS = [
     "last_trained_on",
     "first_trained_on",
 ]
-STATUS_COLUMNS = ["status_training_days", "status_rotation_class", "status_five_year_rotation", "status_study_hours"]
+STATUS_COLUMNS = [
+    "status_training_days",
+    "status_rotation_class",
+    "status_five_year_rotation",
+    "status_study_hours",
+    "status_quiz",
+    "status_reflection",
+]
 
 
 def _insert_select(qs, columns: list[tuple[str, str]]) -> int:
@@ -154,8 +186,12 @@ def quota_status_refresh(*, year: int, today: dt.date | None = None, members=Non
     }
     head = [("member_id", "s_member"), ("year", "s_year"), ("branch_id", "s_branch"), ("town_id", "s_town")]
     tail = [("refreshed_at", "s_refreshed_at")]
-    standard = all(days_field(r) == "days_this_year" for r in yr.of_kind("training_days")) and all(
-        window_field(r) == "window_days_5y" for r in yr.of_kind("five_year_rotation")
+    # Quiz and reflection rules count what the summary has no column for: the general path.
+    standard = (
+        all(days_field(r) == "days_this_year" for r in yr.of_kind("training_days"))
+        and all(window_field(r) == "window_days_5y" for r in yr.of_kind("five_year_rotation"))
+        and not yr.of_kind("quiz")
+        and not yr.of_kind("reflection")
     )
     with transaction.atomic():
         stale = MemberYearStatus.objects.filter(year=year)
@@ -172,7 +208,9 @@ def quota_status_refresh(*, year: int, today: dt.date | None = None, members=Non
             rows = MemberYearStatus.objects.filter(year=year, refreshed_at=now)
             updates = {}
             for kind, column in zip(
-                ("training_days", "rotation_class", "five_year_rotation", "study_hours"), STATUS_COLUMNS, strict=True
+                ("training_days", "rotation_class", "five_year_rotation", "study_hours", "quiz", "reflection"),
+                STATUS_COLUMNS,
+                strict=True,
             ):
                 updates[column] = kind_status_expression(yr, kind, today) if yr.of_kind(kind) else Value("")
             met = Q()
@@ -284,6 +322,8 @@ def warnings_compute(*, year: int, today: dt.date | None = None, notify: bool = 
         "status_rotation_class": "支部书记轮训",
         "status_five_year_rotation": "五年一轮训",
         "status_study_hours": "年度学时",
+        "status_quiz": "测验",
+        "status_reflection": "学习心得",
     }
     at_risk_q = Q()
     for name in labels:

@@ -1,6 +1,11 @@
+from decimal import Decimal
+
 from rest_framework import serializers
 
-from ..models import QuotaRule, Warning
+from lms import params
+from lms.members.models import MemberCategory
+
+from ..models import QuotaRule, RuleKind, Warning
 
 
 class QuotaRuleSerializer(serializers.ModelSerializer):
@@ -19,9 +24,19 @@ class QuotaRuleSerializer(serializers.ModelSerializer):
             "required",
             "min_school_tier",
             "window_years",
+            "quiz",
             "source",
         ]
-        read_only_fields = ["id", "year", "category", "kind", "source"]
+        read_only_fields = ["id", "year", "category", "kind", "quiz", "source"]
+
+
+class QuotaRuleAddSerializer(serializers.Serializer):
+    year = serializers.IntegerField(min_value=2000, max_value=2100)
+    category = serializers.ChoiceField(choices=MemberCategory.choices)
+    kind = serializers.ChoiceField(choices=[RuleKind.QUIZ, RuleKind.REFLECTION])
+    required = serializers.DecimalField(max_digits=6, decimal_places=2, min_value=Decimal("1"))
+    quiz = params.id_field(required=False, allow_null=True, help_text="指定测验 id（仅 quiz 指标）")
+    source = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
 
 
 class RuleResultSerializer(serializers.Serializer):
@@ -65,6 +80,12 @@ class CoverageRowSerializer(serializers.Serializer):
     five_year_rotation_share = serializers.FloatField(allow_null=True)
     study_hours_met = serializers.IntegerField()
     study_hours_share = serializers.FloatField(allow_null=True)
+    quiz_applicable = serializers.IntegerField()
+    quiz_met = serializers.IntegerField()
+    quiz_share = serializers.FloatField(allow_null=True)
+    reflection_applicable = serializers.IntegerField()
+    reflection_met = serializers.IntegerField()
+    reflection_share = serializers.FloatField(allow_null=True)
 
 
 class CoverageMemberSerializer(serializers.Serializer):
@@ -78,6 +99,8 @@ class CoverageMemberSerializer(serializers.Serializer):
     status_rotation_class = serializers.CharField()
     status_five_year_rotation = serializers.CharField()
     status_study_hours = serializers.CharField()
+    status_quiz = serializers.CharField()
+    status_reflection = serializers.CharField()
     all_met = serializers.BooleanField()
 
 

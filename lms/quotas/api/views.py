@@ -17,6 +17,7 @@ from lms.accounts import policy
 from lms.accounts.scope import scope_for, scoped
 from lms.members.models import Member, MemberCategory
 from lms.organizations.models import PartyOrganization
+from lms.quizzes.models import Quiz
 from lms.schools.models import PartySchool
 
 from .. import selectors, services
@@ -171,10 +172,26 @@ class WarningListView(ListAPIView):
 class QuotaRuleViewSet(
     mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.UpdateModelMixin, viewsets.GenericViewSet
 ):
-    """年度指标规则：工作人员可查看；组织部工作人员可修改要求数量、党校层级和轮训周期。"""
+    """年度指标规则：工作人员可查看；组织部工作人员可修改要求数量、党校层级和轮训周期，
+    并可为已开启的年度新增“通过测验”（quiz，可指定测验）或“学习心得”（reflection）指标。"""
 
     serializer_class = s.QuotaRuleSerializer
-    http_method_names = ["get", "patch", "head", "options"]
+    http_method_names = ["get", "post", "patch", "head", "options"]
+
+    @extend_schema(request=s.QuotaRuleAddSerializer, responses={201: s.QuotaRuleSerializer})
+    def create(self, request):
+        scope = scope_for(request.user)
+        if not (scope.can_manage_pool or scope.is_all):
+            raise PermissionDenied("只有组织部工作人员可以新增指标。")
+        data = s.QuotaRuleAddSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        v = dict(data.validated_data)
+        quiz_id = v.pop("quiz", None)
+        quiz = None
+        if quiz_id:
+            quiz = get_object_or_404(Quiz, pk=quiz_id)
+        rule = services.quota_rule_add(actor=request.user, quiz=quiz, **v)
+        return Response(s.QuotaRuleSerializer(rule).data, status=201)
 
     def get_queryset(self):
         qs = scoped(QuotaRule.objects.all(), self.request.user).order_by("-year", "kind", "category")
