@@ -28,6 +28,7 @@ urlpatterns = [
     path("reflections/", include("lms.reflections.urls")),
     path("roster/", include("lms.roster.urls")),
     path("notifications/", include("lms.notifications.urls")),
+    path("records/", include("lms.records.urls")),
     path("learn/", include("courses.urls")),
     path("", include("media.urls")),  # MEDIA_URL: every file through the policy
     path("teachers/", include("teachers.urls")),

@@ -15,6 +15,7 @@ PANEL_MODULES = [
     "search.panels",
     "lms.roster.panels",
     "lms.notifications.panels",
+    "lms.records.panels",
 ]
 ROLES = ["member", "teacher", "school_staff", "department_staff"]
 

@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "teachers",
     "search",
     "lms.quizzes",
+    "lms.records",
     # wagtail
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",
@@ -324,6 +325,7 @@ STUDY_HEARTBEAT_MAX_GAP = env_int("STUDY_HEARTBEAT_MAX_GAP", 300)  # longer sile
 
 # --- quotas: summary rebuild + warnings every 6 hours (lms/quotas/tasks.py) -------------------------
 CELERY_BEAT_SCHEDULE["quotas-refresh"] = {"task": "lms.quotas.tasks.quota_refresh", "schedule": 6 * 3600.0}
+CELERY_BEAT_SCHEDULE["records-certificates"] = {"task": "lms.records.tasks.certificates_sweep", "schedule": 3600.0}
 CELERY_BEAT_SCHEDULE["points-sync"] = {"task": "lms.points.tasks.points_sync", "schedule": 24 * 3600.0}
 
 # --- classes, sign-in and attendance (lms/training/; defaults and meaning in lms/training/conf.py) ---

@@ -51,6 +51,7 @@ PROJECT_APPS = {
     "teachers",
     "search",
     "live",
+    "records",
 }
 # Wagtail's own viewsets, and why each is not a door into scoped data.
 WAGTAIL_BUILTIN = {
