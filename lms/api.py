@@ -21,6 +21,7 @@ urlpatterns = [
     path("", include("lms.reflections.api.urls")),
     path("", include("lms.roster.api.urls")),
     path("", include("courses.api.urls")),
+    path("", include("lms.quizzes.api.urls")),
     path("", include("lms.records.api.urls")),
     path("", include("media.api.urls")),
     path("", include("teachers.api.urls")),
