@@ -14,6 +14,7 @@ from wagtail.images import get_image_model
 from wagtail.models import Page
 
 from lms.members.models import Member
+from lms.quizzes.selectors import required_quizzes_passed
 from media.models import Video
 
 from .credit import seconds_to_study_hours
@@ -205,3 +206,45 @@ def lessons_suggested_for(member: Member, limit: int = 5) -> QuerySet[LessonPage
         return qs.none()
     qs = qs.filter(parent_path__in=paths)
     return qs.order_by("path")[:limit]
+
+
+def course_is_complete(*, lessons_total: int, lessons_completed: int, quiz_required: bool, quiz_passed: bool) -> bool:
+    """The course completion rule (the one place): every live lesson completed and, when the
+    course requires it, its quiz passed. A course with nothing to do is not complete."""
+    if lessons_total == 0 and not quiz_required:
+        return False
+    return lessons_completed >= lessons_total and (quiz_passed or not quiz_required)
+
+
+def courses_completed(member: Member | None, course_ids) -> dict[int, bool]:
+    """Per course id: has `member` completed it (course_is_complete), in three queries."""
+    course_ids = list(course_ids)
+    if member is None or not course_ids:
+        return {pk: False for pk in course_ids}
+    paths = dict(CoursePage.objects.filter(pk__in=course_ids).values_list("path", "pk"))
+    lesson_course = dict(published_lessons().filter(parent_path__in=list(paths)).values_list("pk", "parent_path"))
+    done = set(
+        StudyProgress.objects.filter(
+            member=member, completed_at__isnull=False, lesson_id__in=list(lesson_course)
+        ).values_list("lesson_id", flat=True)
+    )
+    totals = {pk: 0 for pk in course_ids}
+    completed = {pk: 0 for pk in course_ids}
+    for lesson_id, parent_path in lesson_course.items():
+        course_id = paths[parent_path]
+        totals[course_id] += 1
+        completed[course_id] += lesson_id in done
+    quizzes = required_quizzes_passed(member, course_ids)
+    return {
+        pk: course_is_complete(
+            lessons_total=totals[pk],
+            lessons_completed=completed[pk],
+            quiz_required=quizzes.get(pk, (False, True))[0],
+            quiz_passed=quizzes.get(pk, (False, True))[1],
+        )
+        for pk in course_ids
+    }
+
+
+def course_completed(member: Member | None, course: CoursePage) -> bool:
+    return courses_completed(member, [course.pk])[course.pk]

@@ -8,12 +8,15 @@ submitting carries it."""
 
 from __future__ import annotations
 
+from django import forms
 from django.core.exceptions import ValidationError
 from django.db import models
 from modelcluster.fields import ParentalKey
 from modelcluster.models import ClusterableModel
 from wagtail.admin.panels import FieldPanel, InlinePanel, MultiFieldPanel
 from wagtail.models import Orderable
+
+from .forms import CourseScopedForm
 
 
 class Quiz(models.Model):
@@ -48,10 +51,11 @@ class Quiz(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
+    base_form_class = CourseScopedForm
     panels = [
         FieldPanel("title"),
-        FieldPanel("course"),
-        FieldPanel("lesson"),
+        FieldPanel("course", widget=forms.Select),
+        FieldPanel("lesson", widget=forms.Select),
         FieldPanel("intro"),
         MultiFieldPanel(
             [
@@ -113,9 +117,10 @@ class Question(ClusterableModel):
     is_active = models.BooleanField("启用", default=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
+    base_form_class = CourseScopedForm
     panels = [
-        FieldPanel("course"),
-        FieldPanel("lesson"),
+        FieldPanel("course", widget=forms.Select),
+        FieldPanel("lesson", widget=forms.Select),
         FieldPanel("kind"),
         FieldPanel("text"),
         InlinePanel("options", label="选项", heading="选项（勾选正确答案）", min_num=2),
