@@ -33,7 +33,7 @@ from lms.audit.services import audit_record
 from lms.members.models import Member
 from lms.training import signin
 from lms.training.models import Attendance, ClassSession, TrainingClass
-from lms.training.services import SignInRefused, attendance_mark_present, signin_refusal
+from lms.training.services.attendance import SignInRefused, attendance_mark_present, signin_refusal
 
 from . import conf
 from .models import BroadcastSite, LiveBroadcast, LiveViewer, SiteSignIn, ViewingSite

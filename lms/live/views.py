@@ -21,7 +21,7 @@ from openpyxl import Workbook
 from lms.accounts import policy
 from lms.training import signin
 from lms.training.models import ClassSession
-from lms.training.services import SignInRefused
+from lms.training.services.attendance import SignInRefused
 
 from . import conf, selectors, services
 from .models import BroadcastSite, LiveBroadcast

@@ -15,7 +15,11 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from defusedxml.ElementTree import iterparse
+from openpyxl import load_workbook
 from openpyxl.utils import column_index_from_string
+from openpyxl.utils.datetime import from_excel, from_ISO8601
+from openpyxl.worksheet._read_only import ReadOnlyWorksheet
 
 from . import limits
 from .columns import recognized_count
@@ -143,9 +147,6 @@ def _sheet_rows(ws) -> Iterator[tuple[int, list]]:
     (shared and inline strings, booleans, numbers, date-formatted numbers as datetimes) but
     straight from the XML events: openpyxl builds an object per cell and per inline string,
     which makes it five times slower on a 100,000-row sheet. Formulas give their cached value."""
-    from defusedxml.ElementTree import iterparse
-    from openpyxl.utils.datetime import from_excel, from_ISO8601
-
     wb = ws.parent
     shared = ws._shared_strings
     date_styles = wb._date_formats
@@ -209,9 +210,6 @@ def _sheet_rows(ws) -> Iterator[tuple[int, list]]:
 
 @contextmanager
 def _open_xlsx(path: Path, kind: str):
-    from openpyxl import load_workbook
-    from openpyxl.worksheet._read_only import ReadOnlyWorksheet
-
     try:
         limits.xlsx_archive_check(path)
     except limits.ArchiveRefused as exc:

@@ -11,7 +11,7 @@ from openpyxl.styles import Font, PatternFill
 
 from lms.spreadsheets import xlsx_cell, xlsx_row
 
-from .importers import RowError
+from .importers.base import RowError
 
 BAD_FILL = PatternFill("solid", fgColor="FFC7CE")
 BAD_FONT = Font(color="9C0006")

@@ -21,7 +21,9 @@ from lms.audit.services import audit_record
 from lms.organizations.models import PartyOrganization
 
 from .columns import columns_for, resolve_mapping
-from .importers import Counts, ImportAborted, MemberImport, OrganizationImport, RowError
+from .importers.base import Counts, ImportAborted, RowError
+from .importers.members import MemberImport
+from .importers.organizations import OrganizationImport
 from .models import ImportJob
 from .parsing import FileUnreadable, cache_rows, open_cached_table, open_table
 from .progress import progress_clear, progress_write

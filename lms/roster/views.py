@@ -4,6 +4,7 @@ progress → result; the import history; exports."""
 from __future__ import annotations
 
 import tempfile
+from urllib.parse import quote
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -28,9 +29,7 @@ EXPORT_NAMES = {"members": "党员花名册", "organizations": "党组织"}
 
 def roster_staff(user) -> bool:
     return bool(
-        getattr(user, "is_authenticated", False)
-        and policy.is_staff(user)
-        and user.has_perm("roster.view_importjob")
+        getattr(user, "is_authenticated", False) and policy.is_staff(user) and user.has_perm("roster.view_importjob")
     )
 
 
@@ -191,6 +190,4 @@ def export(request, kind: str, fmt: str):
 
 
 def _quote(name: str) -> str:
-    from urllib.parse import quote
-
     return quote(name)

@@ -29,6 +29,8 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from lms.quotas.services import quota_members_touch  # their quota status, within a minute
+
 from .models import Attendance, ClassSession, CreditedDay, TrainingClass
 
 DEFAULT_MIN_SHARE = 0.5
@@ -135,7 +137,6 @@ def credited_days_recompute(
     CreditedDay.objects.bulk_create(new, batch_size=2000, ignore_conflicts=True)
     if changed:
         CreditedDay.objects.bulk_update(changed, ["hours", "school_tier", "is_rotation"], batch_size=2000)
-    from lms.quotas.services import quota_members_touch  # their quota status, within a minute
 
     touched = {key[0] for key in existing if key not in wanted} | {c.member_id for c in new + changed}
     quota_members_touch(member_ids=touched)

@@ -1,15 +1,16 @@
 from django import forms
 from django.forms.models import construct_instance
+from django.urls import reverse
 from django.utils import timezone
 
 from lms.accounts.scope import scope_for
 from lms.members.models import MemberCategory
 from lms.schools.models import PartySchool
+from teachers.selectors import roster_teachers
 
 from .models import AnnualPlan, ClassSession, PlannedClass, TrainingClass
 from .rules import rooms_for_school, teaching_points_for_school
 from .selectors import duplicate_teacher_names, teacher_label
-from .services import roster_teachers_for
 
 DATETIME_WIDGET = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -102,13 +103,11 @@ class SessionForm(forms.ModelForm):
         field_classes = {"teacher": TeacherChoiceField}
 
     def __init__(self, *args, training_class: TrainingClass, **kwargs):
-        from django.urls import reverse
-
         super().__init__(*args, **kwargs)
         self.instance.training_class = training_class
         self.fields["teaching_point"].queryset = teaching_points_for_school(training_class.school)
         self.fields["venue"].queryset = rooms_for_school(training_class.school)
-        teachers = roster_teachers_for(training_class.start_date.year).select_related("school")
+        teachers = roster_teachers(training_class.start_date.year).select_related("school")
         field = self.fields["teacher"]
         field.queryset = teachers
         field.duplicates = duplicate_teacher_names(teachers)

@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from lms.accounts import policy
 from lms.accounts.scope import scope_for
+from lms.quotas.selectors import template_summary  # the one 5+1+N selection (dashboard, Excel)
 
 from . import selectors
 from .models import AnnualPlan
@@ -43,7 +44,6 @@ def department_staff_panel(request) -> str:
         return ""
     year = timezone.localdate().year
     awaiting = list(selectors.plans_awaiting_review(request.user).order_by("submitted_at")[:10])
-    from lms.quotas.selectors import template_summary  # the one 5+1+N selection (dashboard, Excel)
 
     template = template_summary(request.user, year)
     return render_to_string(

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.db.models import QuerySet
+from django.utils import timezone
 
 from lms.schools.models import PartySchool, Room, TeachingPoint
 
@@ -44,8 +45,6 @@ def room_conflicts(room, starts_at: dt.datetime, ends_at: dt.datetime, exclude_s
 
 
 def _when(s: ClassSession) -> str:
-    from django.utils import timezone
-
     a, b = timezone.localtime(s.starts_at), timezone.localtime(s.ends_at)
     return f"{a:%Y-%m-%d %H:%M}–{b:%H:%M}"
 

@@ -4,12 +4,18 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models import Count, DecimalField, Exists, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Sum, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from lms.accounts.scope import scope_for, scoped
 from lms.members.models import Member, MemberCategory
+from lms.quotas.selectors import members_ranked_by_need
+from lms.training.rules import _overlapping, _when
+from lms.training.template import TEACHER_KIND_REQUIRED
+from teachers.selectors import roster_teachers
 
+from .credit import session_day
 from .models import AnnualPlan, Attendance, ClassSession, CreditedDay, Enrollment, PlannedClass, TrainingClass
 
 
@@ -38,9 +44,6 @@ def class_enrollments(training_class: TrainingClass) -> QuerySet[Enrollment]:
 def class_enrollments_with_credit(training_class: TrainingClass) -> QuerySet[Enrollment]:
     """Enrolled members with what this class credited each of them: credited days, hours and
     sessions attended (subqueries, one query for the page)."""
-    from django.db.models import DecimalField, IntegerField, Subquery, Sum, Value
-    from django.db.models.functions import Coalesce
-
     credited = CreditedDay.objects.filter(training_class=training_class, member_id=OuterRef("member_id")).order_by()
     days = credited.values("member_id").annotate(n=Count("id")).values("n")
     hours = credited.values("member_id").annotate(h=Sum("hours")).values("h")
@@ -64,8 +67,6 @@ def class_enrollments_with_credit(training_class: TrainingClass) -> QuerySet[Enr
 def member_session_status(member_id: int, sessions: list[ClassSession], now: dt.datetime | None = None) -> None:
     """Set ``signin_status`` on each of a member's sessions (one query): 已签到 / 未签到 /
     当日已签到·开始后记出席 / 未开始 — what 我的班次 shows next to each session."""
-    from .credit import session_day
-
     now = now or timezone.now()
     rows = dict(
         Attendance.objects.filter(member_id=member_id, session_id__in=[s.pk for s in sessions]).values_list(
@@ -187,8 +188,6 @@ def plans_awaiting_review(user) -> QuerySet[AnnualPlan]:
 def suggested_trainees(user, training_class: TrainingClass, limit: int = 50) -> QuerySet[Member]:
     """Members in the user's jurisdiction (and the class's audiences) not yet enrolled,
     most in need first — the need ranking is the quotas app's one function."""
-    from lms.quotas.selectors import members_ranked_by_need
-
     qs = scoped(Member.objects.filter(is_active=True), user)
     audiences = [a for a in (training_class.audiences or []) if a != MemberCategory.ORDINARY]
     if audiences and MemberCategory.ORDINARY not in (training_class.audiences or []):
@@ -207,8 +206,6 @@ def suggested_trainees(user, training_class: TrainingClass, limit: int = 50) -> 
     ranked = members_ranked_by_need(qs, year)
     if not training_class.is_rotation:
         # Owing a rotation class is a reason to join a rotation class, not this one.
-        from django.db.models import F
-
         ranked = ranked.order_by(
             F("five_year_overdue").desc(),
             F("days_missing").desc(),
@@ -252,12 +249,8 @@ def teacher_picker_rows(
     kind, unit, school, specialties, whether the kind fits the item (领导讲课 → 领导干部) and
     what they are already booked for at that time. Three queries for the whole pool; free
     teachers of the right kind first."""
-    from lms.training.rules import _overlapping, _when
-    from lms.training.services import roster_teachers_for
-    from lms.training.template import TEACHER_KIND_REQUIRED
-
     year = timezone.localtime(starts_at).year if starts_at else training_class.start_date.year
-    teachers = list(roster_teachers_for(year).select_related("school"))
+    teachers = list(roster_teachers(year).select_related("school"))
     dup = duplicate_teacher_names(teachers)
     busy: dict[int, str] = {}
     if starts_at and ends_at and ends_at > starts_at:

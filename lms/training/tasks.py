@@ -5,7 +5,7 @@ that have ended. Both steps are idempotent, so running often (or twice) is harml
 from celery import shared_task
 
 from .credit import credited_days_settle
-from .services import attendance_day_carry
+from .services.roll_call import attendance_day_carry
 
 
 @shared_task(ignore_result=True, autoretry_for=(Exception,), retry_backoff=30, max_retries=3)

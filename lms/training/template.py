@@ -13,6 +13,10 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from django.utils import timezone
+
+from teachers.models import Teacher
+
 from .models import ClassSession, TrainingClass
 
 Kind = ClassSession.Kind
@@ -84,15 +88,11 @@ def check_template(training_class: TrainingClass, sessions: Iterable[ClassSessio
 
 
 def _kind_label(session_kind: str) -> str:
-    from teachers.models import Teacher
-
     return Teacher.Kind(TEACHER_KIND_REQUIRED[session_kind]).label
 
 
 def _teacher_kinds(sessions: list[ClassSession]) -> dict[int, str]:
     """Teacher id → kind for the taught items (one query; loaded teachers are reused)."""
-    from teachers.models import Teacher
-
     known: dict[int, str] = {}
     wanted: set[int] = set()
     for s in sessions:
@@ -121,8 +121,6 @@ def teacher_kind_refusal(session_kind: str, teacher) -> str:
 
 def template_sessions(training_class: TrainingClass, *, day: dt.date | None = None) -> list[ClassSession]:
     """Unsaved sessions for the five mandatory items on the class's first day (or ``day``)."""
-    from django.utils import timezone
-
     day = day or training_class.start_date
     tz = timezone.get_current_timezone()
     out = []

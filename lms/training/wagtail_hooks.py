@@ -18,8 +18,9 @@ from lms.accounts import policy
 from lms.accounts.viewsets import ScopedSnippetViewSet
 from lms.members.models import MemberCategory
 
-from . import services
 from .models import AnnualPlan, Attendance, ClassSession, CreditedDay, Enrollment, PlannedClass, TrainingClass
+from .services.classes import CLASS_FIELDS, class_create, class_rule_errors, class_update
+from .services.sessions import session_delete, session_save
 
 CLASS_NOT_DELETED = "班次不能删除；如需停办，请在培训工作台取消班次。"
 
@@ -32,13 +33,12 @@ class TrainingClassAdminForm(WagtailAdminModelForm):
     def clean(self):
         """The workspace's class rules, in its words (before the model's own constraint checks)."""
         data = super().clean()
-        rule_errors = getattr(services, "class_rule_errors", None)
-        if rule_errors is None or self.errors:
+        if self.errors:
             return data
         probe = TrainingClass(pk=self.instance.pk)
         for name in ("start_date", "end_date", "capacity"):
             setattr(probe, name, data.get(name, getattr(self.instance, name)))
-        self._rule_errors = rule_errors(probe)
+        self._rule_errors = class_rule_errors(probe)
         for field, message in self._rule_errors.items():
             self.add_error(field if field in self.fields else None, message)
         return data
@@ -103,7 +103,7 @@ class TrainingClassViewSet(ScopedSnippetViewSet):
     def save_object(self, user, instance, *, form, creating):
         data = form.cleaned_data
         if creating:
-            return services.class_create(
+            return class_create(
                 user=user,
                 school=data["school"],
                 title=data["title"],
@@ -119,10 +119,8 @@ class TrainingClassViewSet(ScopedSnippetViewSet):
         stored = TrainingClass.objects.get(pk=instance.pk)
         if data.get("school") != stored.school or data.get("planned_class") != stored.planned_class:
             raise ValidationError("班次创建后不能更换开课党校或计划班次。")
-        fields = {
-            name: data[name] for name in services.CLASS_FIELDS if name in data and data[name] != getattr(stored, name)
-        }
-        return services.class_update(user=user, training_class=stored, **fields)
+        fields = {name: data[name] for name in CLASS_FIELDS if name in data and data[name] != getattr(stored, name)}
+        return class_update(user=user, training_class=stored, **fields)
 
 
 class SessionViewSet(ScopedSnippetViewSet):
@@ -150,10 +148,10 @@ class SessionViewSet(ScopedSnippetViewSet):
     )
 
     def save_object(self, user, instance, *, form, creating):
-        return services.session_save(user=user, session=instance)
+        return session_save(user=user, session=instance)
 
     def delete_object(self, user, instance):
-        services.session_delete(user=user, session=instance)
+        session_delete(user=user, session=instance)
 
 
 class EnrollmentViewSet(_ReadOnlyTraining):

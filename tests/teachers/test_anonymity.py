@@ -8,8 +8,8 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from lms.training import services
 from lms.training.models import ClassSession
+from lms.training.services.sessions import session_save
 from teachers.models import Evaluation
 from teachers.selectors import teacher_feedback
 from teachers.services import evaluation_submit
@@ -43,7 +43,7 @@ def test_teacher_cannot_be_swapped_once_evaluated(roles, lecture):
     evaluation_submit(member=members[0], session=s, scores=ALL_FOURS, comment="只有我一个人评价")
     s.teacher = second
     with pytest.raises(ValidationError) as exc:
-        services.session_save(user=roles.town_a_staff, session=s)
+        session_save(user=roles.town_a_staff, session=s)
     assert "已有学员评价，不能更换讲师" in exc.value.message_dict["teacher"][0]
     assert ClassSession.objects.get(pk=s.pk).teacher_id == first.pk
 
@@ -61,7 +61,7 @@ def test_api_refuses_the_swap_too(roles, lecture, login):
 def test_before_any_evaluation_the_teacher_can_still_change(roles, lecture):
     s, first, second, _ = lecture
     s.teacher = second
-    services.session_save(user=roles.town_a_staff, session=s)
+    session_save(user=roles.town_a_staff, session=s)
     assert ClassSession.objects.get(pk=s.pk).teacher_id == second.pk
 
 

@@ -14,6 +14,26 @@ class PlannedClassSerializer(serializers.ModelSerializer):
     class Meta:
         model = PlannedClass
         fields = ["id", "plan", "title", "module", "audiences", "quarter", "target_trainees", "is_rotation"]
+        read_only_fields = fields
+
+
+class PlannedClassInputSerializer(serializers.ModelSerializer):
+    """What a planned-class write accepts (POST /planned-classes/)."""
+
+    audiences = serializers.ListField(child=serializers.ChoiceField(choices=MemberCategory.choices), required=False)
+
+    class Meta:
+        model = PlannedClass
+        fields = ["plan", "title", "module", "audiences", "quarter", "target_trainees", "is_rotation"]
+
+
+class AnnualPlanInputSerializer(serializers.ModelSerializer):
+    """What a plan write accepts (POST /plans/); status and review go through their actions."""
+
+    class Meta:
+        model = AnnualPlan
+        fields = ["school", "year", "title", "notes"]
+        validators = []  # duplicates are reported by plan_create in Chinese
 
 
 class AnnualPlanSerializer(serializers.ModelSerializer):
@@ -35,8 +55,7 @@ class AnnualPlanSerializer(serializers.ModelSerializer):
             "reviewed_at",
             "planned_classes",
         ]
-        read_only_fields = ["status", "review_comment", "submitted_at", "reviewed_at"]
-        validators = []  # duplicates are reported by services.plan_create in Chinese
+        read_only_fields = fields
 
 
 class PlanReviewSerializer(serializers.Serializer):
@@ -53,6 +72,25 @@ class PlanVsActualRowSerializer(serializers.Serializer):
     actual_classes = serializers.IntegerField()
     actual_enrolled = serializers.IntegerField()
     actual_trainees = serializers.IntegerField()
+
+
+class SessionInputSerializer(serializers.ModelSerializer):
+    """What a session write accepts; the rules (place, roster, conflicts, times) live in
+    services.sessions.session_save."""
+
+    class Meta:
+        model = ClassSession
+        fields = [
+            "training_class",
+            "kind",
+            "title",
+            "starts_at",
+            "ends_at",
+            "teaching_point",
+            "venue",
+            "room",
+            "teacher",
+        ]
 
 
 class SessionSerializer(serializers.ModelSerializer):
@@ -78,9 +116,7 @@ class SessionSerializer(serializers.ModelSerializer):
             "teacher",
             "teacher_name",
         ]
-
-    def validate(self, attrs):
-        return attrs  # rules (place, roster, conflicts, times) live in services.session_save
+        read_only_fields = fields
 
     def get_teaching_point_name(self, obj) -> str | None:
         return obj.teaching_point.name if obj.teaching_point_id else None
@@ -92,11 +128,35 @@ class SessionSerializer(serializers.ModelSerializer):
         return obj.teacher.name if obj.teacher_id else None
 
 
+class TrainingClassInputSerializer(serializers.ModelSerializer):
+    """What a class write accepts; ``from_template`` (create only) pre-fills the five mandatory
+    items. Status changes go through publish / cancel."""
+
+    audiences = AUDIENCES
+    from_template = serializers.BooleanField(required=False, default=True)
+
+    class Meta:
+        model = TrainingClass
+        fields = [
+            "title",
+            "school",
+            "module",
+            "audiences",
+            "is_rotation",
+            "start_date",
+            "end_date",
+            "capacity",
+            "place",
+            "planned_class",
+            "from_template",
+        ]
+        extra_kwargs = {"end_date": {"required": False}}
+
+
 class TrainingClassSerializer(serializers.ModelSerializer):
     audiences = AUDIENCES
     school_name = serializers.CharField(source="school.name", read_only=True)
     enrolled_count = serializers.IntegerField(read_only=True)
-    from_template = serializers.BooleanField(write_only=True, required=False, default=True)
 
     class Meta:
         model = TrainingClass
@@ -118,10 +178,8 @@ class TrainingClassSerializer(serializers.ModelSerializer):
             "planned_class",
             "enrolled_count",
             "published_at",
-            "from_template",
         ]
-        read_only_fields = ["status", "is_compliant", "compliance_missing", "published_at"]
-        extra_kwargs = {"end_date": {"required": False}}
+        read_only_fields = fields
 
 
 class TrainingClassDetailSerializer(TrainingClassSerializer):

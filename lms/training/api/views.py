@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied, ValidationError
@@ -17,15 +17,27 @@ from lms import params
 from lms.accounts.scope import scoped
 from lms.members.api.serializers import MemberSerializer
 
-from .. import selectors, services
+from .. import selectors
 from ..models import AnnualPlan, Attendance, ClassSession, CreditedDay, Enrollment, PlannedClass, TrainingClass
+from ..services.attendance import SignInRefused, attendance_sign_in_code, attendance_sign_in_token
+from ..services.classes import CLASS_FIELDS, class_cancel, class_create, class_publish, class_update
+from ..services.enrollment import enrollment_add, enrollment_remove
+from ..services.permissions import NOT_YOUR_SCHOOL, school_manage_check
+from ..services.plans import plan_create, plan_review, plan_submit, planned_class_add, planned_class_delete
+from ..services.roll_call import attendance_roll_call
+from ..services.sessions import session_delete, session_save
 from . import serializers as s
 
 
 def inline_count():
-    from drf_spectacular.utils import inline_serializer
-
     return inline_serializer("RollCallResult", {"changed": serializers.IntegerField()})
+
+
+def _valid(serializer_class, request, **kwargs) -> dict:
+    """The request body checked by an input serializer (400 with its messages), as a dict."""
+    body = serializer_class(data=request.data, **kwargs)
+    body.is_valid(raise_exception=True)
+    return dict(body.validated_data)
 
 
 def _int_param(request, name):
@@ -45,20 +57,18 @@ class PlanViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Creat
         year = _int_param(self.request, "year")
         return qs.filter(year=year) if year else qs
 
-    def perform_create(self, serializer):
-        d = serializer.validated_data
-        serializer.instance = services.plan_create(
-            user=self.request.user,
-            school=d["school"],
-            year=d["year"],
-            title=d.get("title", ""),
-            notes=d.get("notes", ""),
+    @extend_schema(request=s.AnnualPlanInputSerializer, responses={201: s.AnnualPlanSerializer})
+    def create(self, request, *args, **kwargs):
+        d = _valid(s.AnnualPlanInputSerializer, request)
+        plan = plan_create(
+            user=request.user, school=d["school"], year=d["year"], title=d.get("title", ""), notes=d.get("notes", "")
         )
+        return Response(s.AnnualPlanSerializer(plan).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=None, responses=s.AnnualPlanSerializer)
     @action(detail=True, methods=["post"])
     def submit(self, request, pk=None):
-        plan = services.plan_submit(user=request.user, plan=self.get_object())
+        plan = plan_submit(user=request.user, plan=self.get_object())
         return Response(s.AnnualPlanSerializer(plan).data)
 
     @extend_schema(request=s.PlanReviewSerializer, responses=s.AnnualPlanSerializer)
@@ -66,7 +76,7 @@ class PlanViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Creat
     def review(self, request, pk=None):
         body = s.PlanReviewSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        plan = services.plan_review(user=request.user, plan=self.get_object(), **body.validated_data)
+        plan = plan_review(user=request.user, plan=self.get_object(), **body.validated_data)
         return Response(s.AnnualPlanSerializer(plan).data)
 
     @extend_schema(responses=s.PlanVsActualRowSerializer(many=True))
@@ -90,15 +100,17 @@ class PlannedClassViewSet(
         plan = _int_param(self.request, "plan")
         return qs.filter(plan_id=plan) if plan else qs
 
-    def perform_create(self, serializer):
-        d = dict(serializer.validated_data)
+    @extend_schema(request=s.PlannedClassInputSerializer, responses={201: s.PlannedClassSerializer})
+    def create(self, request, *args, **kwargs):
+        d = _valid(s.PlannedClassInputSerializer, request)
         plan = d.pop("plan")
-        if not scoped(AnnualPlan.objects.filter(pk=plan.pk), self.request.user).exists():
-            raise PermissionDenied(services.NOT_YOUR_SCHOOL)
-        serializer.instance = services.planned_class_add(user=self.request.user, plan=plan, **d)
+        if not scoped(AnnualPlan.objects.filter(pk=plan.pk), request.user).exists():
+            raise PermissionDenied(NOT_YOUR_SCHOOL)
+        item = planned_class_add(user=request.user, plan=plan, **d)
+        return Response(s.PlannedClassSerializer(item).data, status=status.HTTP_201_CREATED)
 
     def perform_destroy(self, instance):
-        services.planned_class_delete(user=self.request.user, planned_class=instance)
+        planned_class_delete(user=self.request.user, planned_class=instance)
 
 
 @extend_schema(
@@ -125,27 +137,37 @@ class ClassViewSet(
         qs = selectors.classes_visible_to(self.request.user).order_by("-start_date", "id")
         if self.action == "retrieve":
             qs = qs.prefetch_related("sessions__teaching_point", "sessions__teacher", "sessions__venue")
-        params = self.request.query_params
-        if params.get("status") in TrainingClass.Status.values:
-            qs = qs.filter(status=params["status"])
+        query = self.request.query_params
+        state = params.choice(query.get("status"), name="status", choices=TrainingClass.Status.values, label="status")
+        if state:
+            qs = qs.filter(status=state)
         year = _int_param(self.request, "year")
         if year:
             qs = qs.filter(start_date__year=year)
-        if params.get("compliant") in ("true", "false"):
-            qs = qs.filter(is_compliant=params["compliant"] == "true")
+        compliant = params.flag(query.get("compliant"), name="compliant", default=None)
+        if compliant is not None:
+            qs = qs.filter(is_compliant=compliant)
         return qs
 
-    def perform_create(self, serializer):
-        d = dict(serializer.validated_data)
-        serializer.instance = services.class_create(user=self.request.user, **d)
+    @extend_schema(request=s.TrainingClassInputSerializer, responses={201: s.TrainingClassSerializer})
+    def create(self, request, *args, **kwargs):
+        training_class = class_create(user=request.user, **_valid(s.TrainingClassInputSerializer, request))
+        return Response(s.TrainingClassSerializer(training_class).data, status=status.HTTP_201_CREATED)
 
-    def perform_update(self, serializer):
-        d = {k: v for k, v in serializer.validated_data.items() if k in services.CLASS_FIELDS}
-        serializer.instance = services.class_update(
-            user=self.request.user,
-            training_class=TrainingClass.objects.get(pk=serializer.instance.pk),
-            **d,
+    @extend_schema(request=s.TrainingClassInputSerializer, responses=s.TrainingClassSerializer)
+    def update(self, request, *args, partial=False, **kwargs):
+        stored = self.get_object()
+        d = _valid(s.TrainingClassInputSerializer, request, instance=stored, partial=partial)
+        training_class = class_update(
+            user=request.user,
+            training_class=TrainingClass.objects.get(pk=stored.pk),
+            **{k: v for k, v in d.items() if k in CLASS_FIELDS},
         )
+        return Response(s.TrainingClassSerializer(training_class).data)
+
+    @extend_schema(request=s.TrainingClassInputSerializer, responses=s.TrainingClassSerializer)
+    def partial_update(self, request, *args, **kwargs):
+        return self.update(request, *args, partial=True, **kwargs)
 
     def _fresh(self, pk):
         return self.get_queryset().get(pk=pk)
@@ -155,7 +177,7 @@ class ClassViewSet(
     def publish(self, request, pk=None):
         training_class = self.get_object()
         try:
-            services.class_publish(user=request.user, training_class=training_class)
+            class_publish(user=request.user, training_class=training_class)
         except DjangoValidationError as exc:
             raise ValidationError({"missing": exc.messages}) from exc
         return Response(s.TrainingClassSerializer(self._fresh(training_class.pk)).data)
@@ -163,7 +185,7 @@ class ClassViewSet(
     @extend_schema(request=None, responses=s.TrainingClassSerializer)
     @action(detail=True, methods=["post"])
     def cancel(self, request, pk=None):
-        training_class = services.class_cancel(user=request.user, training_class=self.get_object())
+        training_class = class_cancel(user=request.user, training_class=self.get_object())
         return Response(s.TrainingClassSerializer(self._fresh(training_class.pk)).data)
 
     @extend_schema(request=s.EnrolSerializer, responses=s.EnrollmentSerializer(many=True))
@@ -171,7 +193,7 @@ class ClassViewSet(
     def enrol(self, request, pk=None):
         body = s.EnrolSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        rows = services.enrollment_add(
+        rows = enrollment_add(
             user=request.user,
             training_class=self.get_object(),
             member_ids=body.validated_data["members"],
@@ -183,7 +205,7 @@ class ClassViewSet(
     @action(detail=True, methods=["get"], pagination_class=None)
     def suggested(self, request, pk=None):
         training_class = self.get_object()
-        services.school_manage_check(request.user, training_class.school_id)
+        school_manage_check(request.user, training_class.school_id)
         members = selectors.suggested_trainees(request.user, training_class, limit=100).select_related("branch__town")
         return Response(MemberSerializer(members, many=True).data)
 
@@ -202,25 +224,33 @@ class SessionViewSet(viewsets.ModelViewSet):
         cls = _int_param(self.request, "training_class")
         return qs.filter(training_class_id=cls).order_by("starts_at") if cls else qs.order_by("-starts_at")
 
-    def _save(self, serializer, instance=None):
-        d = serializer.validated_data
+    def _save(self, d: dict, instance=None) -> ClassSession:
         if instance is not None and "training_class" in d and d["training_class"].pk != instance.training_class_id:
             raise ValidationError({"training_class": "课次不能移到其他班次，请在目标班次中新建。"})
         session = instance or ClassSession()
         for k, v in d.items():
             setattr(session, k, v)
         if not scoped(TrainingClass.objects.filter(pk=session.training_class_id), self.request.user).exists():
-            raise PermissionDenied(services.NOT_YOUR_SCHOOL)
-        serializer.instance = services.session_save(user=self.request.user, session=session)
+            raise PermissionDenied(NOT_YOUR_SCHOOL)
+        return session_save(user=self.request.user, session=session)
 
-    def perform_create(self, serializer):
-        self._save(serializer)
+    @extend_schema(request=s.SessionInputSerializer, responses={201: s.SessionSerializer})
+    def create(self, request, *args, **kwargs):
+        session = self._save(_valid(s.SessionInputSerializer, request))
+        return Response(s.SessionSerializer(session).data, status=status.HTTP_201_CREATED)
 
-    def perform_update(self, serializer):
-        self._save(serializer, serializer.instance)
+    @extend_schema(request=s.SessionInputSerializer, responses=s.SessionSerializer)
+    def update(self, request, *args, partial=False, **kwargs):
+        stored = self.get_object()
+        session = self._save(_valid(s.SessionInputSerializer, request, instance=stored, partial=partial), stored)
+        return Response(s.SessionSerializer(session).data)
+
+    @extend_schema(request=s.SessionInputSerializer, responses=s.SessionSerializer)
+    def partial_update(self, request, *args, **kwargs):
+        return self.update(request, *args, partial=True, **kwargs)
 
     def perform_destroy(self, instance):
-        services.session_delete(user=self.request.user, session=instance)
+        session_delete(user=self.request.user, session=instance)
 
 
 class EnrollmentViewSet(
@@ -236,7 +266,7 @@ class EnrollmentViewSet(
         return qs.filter(training_class_id=cls) if cls else qs
 
     def perform_destroy(self, instance):
-        services.enrollment_remove(user=self.request.user, enrollment=instance)
+        enrollment_remove(user=self.request.user, enrollment=instance)
 
 
 class AttendanceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
@@ -262,7 +292,7 @@ class AttendanceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
             params.object_id(key, name="present", label="党员ID"): value
             for key, value in body.validated_data["present"].items()
         }
-        changed = services.attendance_roll_call(user=request.user, session=session, present=present)
+        changed = attendance_roll_call(user=request.user, session=session, present=present)
         return Response({"changed": changed})
 
 
@@ -288,14 +318,10 @@ class SignInView(APIView):
         body.is_valid(raise_exception=True)
         try:
             if body.validated_data.get("token"):
-                attendance, created = services.attendance_sign_in_token(
-                    user=request.user, token=body.validated_data["token"]
-                )
+                attendance, created = attendance_sign_in_token(user=request.user, token=body.validated_data["token"])
             else:
-                attendance, created = services.attendance_sign_in_code(
-                    user=request.user, code=body.validated_data["code"]
-                )
-        except services.SignInRefused as exc:
+                attendance, created = attendance_sign_in_code(user=request.user, code=body.validated_data["code"])
+        except SignInRefused as exc:
             raise PermissionDenied(exc.reason) from exc
         return Response(
             s.SignInResultSerializer(

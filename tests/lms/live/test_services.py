@@ -18,7 +18,7 @@ from courses.models import StudyDay
 from lms.live import conf, selectors, services
 from lms.live.models import LiveBroadcast, LiveViewer, SiteSignIn, ViewingSite
 from lms.training.models import Attendance, ClassSession, Enrollment, TrainingClass
-from lms.training.services import SignInRefused
+from lms.training.services.attendance import SignInRefused
 
 pytestmark = pytest.mark.django_db
 

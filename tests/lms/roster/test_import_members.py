@@ -142,7 +142,7 @@ def test_rollback_when_a_row_fails_midway(roles, monkeypatch):
     from lms.roster.services import import_job_apply, import_job_confirm
 
     import_job_confirm(job=job, user=roles.town_a_staff, run_async=False)
-    from lms.roster import importers
+    from lms.roster.importers import members as importers
 
     real_write = importers.MemberImport._write
     calls = []
@@ -244,7 +244,8 @@ def test_error_report_is_an_xlsx_with_errors_next_to_rows(roles, login):
 
 def test_progress_is_visible_while_the_apply_transaction_runs(roles, monkeypatch):
     """The apply writes progress outside its transaction, so status polls see it move."""
-    from lms.roster import importers, services
+    from lms.roster import services
+    from lms.roster.importers import members as importers
     from lms.roster.services import import_job_apply, import_job_confirm
     from lms.roster.views import job_status_payload
 

@@ -17,8 +17,8 @@ def points(tree):
 def _fresh_signin_display_cache():
     """Test databases reuse ids; the per-process display memo of the sign-in page must not
     carry one test's class day into the next."""
-    from lms.training import services
+    from lms.training.services import attendance
 
-    services._DAY_CACHE.clear()
+    attendance._DAY_CACHE.clear()
     yield
-    services._DAY_CACHE.clear()
+    attendance._DAY_CACHE.clear()

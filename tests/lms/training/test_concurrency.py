@@ -7,8 +7,10 @@ import pytest
 from django.db import connection, connections
 from django.utils import timezone
 
-from lms.training import services, signin
+from lms.training import signin
 from lms.training.models import Attendance, CreditedDay, Enrollment
+from lms.training.services.attendance import attendance_sign_in_token
+from lms.training.services.enrollment import enrollment_add
 from tests.factories import MemberFactory
 from tests.factories.training import compliant_class, enrol
 
@@ -53,7 +55,7 @@ def test_concurrent_sign_ins_of_one_member_make_one_row(roles, points):
     results = []
 
     def sign(_):
-        results.append(services.attendance_sign_in_token(user=roles.member_a_user, token=token)[1])
+        results.append(attendance_sign_in_token(user=roles.member_a_user, token=token)[1])
 
     errors = _run_threads(8, sign)
     assert errors == []
@@ -69,7 +71,7 @@ def test_concurrent_enrolments_never_exceed_capacity(roles):
     members = [MemberFactory(branch=roles.tree.branch_a) for _ in range(8)]
 
     def add(i):
-        services.enrollment_add(user=roles.town_a_staff, training_class=c, member_ids=[members[i].pk])
+        enrollment_add(user=roles.town_a_staff, training_class=c, member_ids=[members[i].pk])
 
     errors = _run_threads(8, add)
     assert Enrollment.objects.filter(training_class=c).count() == 3

@@ -3,9 +3,9 @@ from decimal import Decimal
 
 import pytest
 
-from lms.training import services
 from lms.training.credit import credited_days_recompute, day_is_credited
 from lms.training.models import ClassSession, CreditedDay
+from lms.training.services.classes import class_cancel
 from tests.factories.training import at, compliant_class, enrol, mark
 
 pytestmark = pytest.mark.django_db
@@ -90,7 +90,7 @@ def test_cancelling_a_class_withdraws_its_days(roles, day_class):
     mark(day_class.sessions.get(kind="leader_lecture"), roles.member_a)
     mark(day_class.sessions.get(kind="teaching_point"), roles.member_a)
     credited_days_recompute(day_class)
-    services.class_cancel(user=roles.town_a_staff, training_class=day_class)
+    class_cancel(user=roles.town_a_staff, training_class=day_class)
     assert CreditedDay.objects.count() == 0
 
 

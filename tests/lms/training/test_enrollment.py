@@ -1,8 +1,8 @@
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
-from lms.training import services
 from lms.training.models import Enrollment
+from lms.training.services.enrollment import enrollment_add
 from tests.factories import MemberFactory
 from tests.factories.training import ClassFactory
 
@@ -12,26 +12,26 @@ pytestmark = pytest.mark.django_db
 def test_capacity_enforced_and_nothing_partial(roles):
     c = ClassFactory(school=roles.tree.town_a, capacity=2)
     members = [MemberFactory(branch=roles.tree.branch_a) for _ in range(3)]
-    services.enrollment_add(user=roles.town_a_staff, training_class=c, member_ids=[members[0].pk])
+    enrollment_add(user=roles.town_a_staff, training_class=c, member_ids=[members[0].pk])
     with pytest.raises(ValidationError) as exc:
-        services.enrollment_add(user=roles.town_a_staff, training_class=c, member_ids=[m.pk for m in members[1:]])
+        enrollment_add(user=roles.town_a_staff, training_class=c, member_ids=[m.pk for m in members[1:]])
     assert exc.value.messages == ["名额不足：容量2人，已报名1人，本次最多还能报名1人。"]
     assert Enrollment.objects.filter(training_class=c).count() == 1
-    services.enrollment_add(user=roles.town_a_staff, training_class=c, member_ids=[members[1].pk])
+    enrollment_add(user=roles.town_a_staff, training_class=c, member_ids=[members[1].pk])
     assert Enrollment.objects.filter(training_class=c).count() == 2
 
 
 def test_repeat_enrolment_is_skipped(roles):
     c = ClassFactory(school=roles.tree.town_a, capacity=1)
-    services.enrollment_add(user=roles.town_a_staff, training_class=c, member_ids=[roles.member_a.pk])
-    assert services.enrollment_add(user=roles.town_a_staff, training_class=c, member_ids=[roles.member_a.pk]) == []
+    enrollment_add(user=roles.town_a_staff, training_class=c, member_ids=[roles.member_a.pk])
+    assert enrollment_add(user=roles.town_a_staff, training_class=c, member_ids=[roles.member_a.pk]) == []
     assert Enrollment.objects.count() == 1
 
 
 def test_members_outside_jurisdiction_refused(roles):
     c = ClassFactory(school=roles.tree.town_a)
     with pytest.raises(ValidationError) as exc:
-        services.enrollment_add(
+        enrollment_add(
             user=roles.town_a_staff, training_class=c, member_ids=[roles.member_a.pk, roles.member_b.pk, 999999]
         )
     assert str(roles.member_b.pk) in exc.value.messages[0] and "999999" in exc.value.messages[0]
@@ -41,7 +41,7 @@ def test_members_outside_jurisdiction_refused(roles):
 def test_forged_member_ids_refused(roles):
     c = ClassFactory(school=roles.tree.town_a)
     with pytest.raises(ValidationError) as exc:
-        services.enrollment_add(user=roles.town_a_staff, training_class=c, member_ids=["abc"])
+        enrollment_add(user=roles.town_a_staff, training_class=c, member_ids=["abc"])
     assert "格式不正确" in exc.value.messages[0]
 
 
@@ -49,14 +49,12 @@ def test_other_town_and_department_cannot_enrol(roles):
     c = ClassFactory(school=roles.tree.town_a)
     for user in (roles.town_b_staff, roles.department, roles.member_a_user):
         with pytest.raises(PermissionDenied):
-            services.enrollment_add(user=user, training_class=c, member_ids=[roles.member_a.pk])
+            enrollment_add(user=user, training_class=c, member_ids=[roles.member_a.pk])
 
 
 def test_city_staff_enrol_county_wide(roles):
     c = ClassFactory(school=roles.tree.city)
-    rows = services.enrollment_add(
-        user=roles.city_staff, training_class=c, member_ids=[roles.member_a.pk, roles.member_b.pk]
-    )
+    rows = enrollment_add(user=roles.city_staff, training_class=c, member_ids=[roles.member_a.pk, roles.member_b.pk])
     assert len(rows) == 2
 
 

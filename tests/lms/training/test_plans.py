@@ -3,17 +3,17 @@ import datetime as dt
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
-from lms.training import services
 from lms.training.models import AnnualPlan
 from lms.training.selectors import plan_vs_actual
+from lms.training.services.plans import plan_create, plan_review, plan_submit, planned_class_add
 from tests.factories.training import compliant_class, enrol, mark
 
 pytestmark = pytest.mark.django_db
 
 
 def _plan(roles, school=None):
-    plan = services.plan_create(user=roles.town_a_staff, school=school or roles.tree.town_a, year=2026)
-    services.planned_class_add(
+    plan = plan_create(user=roles.town_a_staff, school=school or roles.tree.town_a, year=2026)
+    planned_class_add(
         user=roles.town_a_staff, plan=plan, title="党章学习班", quarter=2, target_trainees=30, audiences=["ordinary"]
     )
     return plan
@@ -22,39 +22,39 @@ def _plan(roles, school=None):
 def test_workflow_draft_submit_return_resubmit_approve(roles):
     plan = _plan(roles)
     assert plan.status == "draft"
-    services.plan_submit(user=roles.town_a_staff, plan=plan)
+    plan_submit(user=roles.town_a_staff, plan=plan)
     with pytest.raises(ValidationError):  # not editable while submitted
-        services.planned_class_add(user=roles.town_a_staff, plan=plan, title="x", quarter=1)
+        planned_class_add(user=roles.town_a_staff, plan=plan, title="x", quarter=1)
     with pytest.raises(ValidationError) as exc:
-        services.plan_review(user=roles.department, plan=plan, approve=False, comment="")
+        plan_review(user=roles.department, plan=plan, approve=False, comment="")
     assert "审批意见" in str(exc.value)
-    plan = services.plan_review(user=roles.department, plan=plan, approve=False, comment="请增加第四季度班次")
+    plan = plan_review(user=roles.department, plan=plan, approve=False, comment="请增加第四季度班次")
     assert plan.status == "returned" and plan.review_comment == "请增加第四季度班次"
-    services.planned_class_add(user=roles.town_a_staff, plan=plan, title="冬训班", quarter=4)
-    services.plan_submit(user=roles.town_a_staff, plan=plan)
-    plan = services.plan_review(user=roles.department_a, plan=plan, approve=True)
+    planned_class_add(user=roles.town_a_staff, plan=plan, title="冬训班", quarter=4)
+    plan_submit(user=roles.town_a_staff, plan=plan)
+    plan = plan_review(user=roles.department_a, plan=plan, approve=True)
     assert plan.status == "approved" and plan.reviewed_by == roles.department_a
 
 
 def test_only_department_of_the_jurisdiction_approves(roles):
-    plan = services.plan_create(user=roles.town_b_staff, school=roles.tree.town_b, year=2026)
-    services.planned_class_add(user=roles.town_b_staff, plan=plan, title="班", quarter=1)
-    services.plan_submit(user=roles.town_b_staff, plan=plan)
+    plan = plan_create(user=roles.town_b_staff, school=roles.tree.town_b, year=2026)
+    planned_class_add(user=roles.town_b_staff, plan=plan, title="班", quarter=1)
+    plan_submit(user=roles.town_b_staff, plan=plan)
     for user in (roles.town_b_staff, roles.city_staff, roles.department_a, roles.member_b_user):
         with pytest.raises(PermissionDenied):
-            services.plan_review(user=user, plan=plan, approve=True)
+            plan_review(user=user, plan=plan, approve=True)
     assert AnnualPlan.objects.get(pk=plan.pk).status == "submitted"
 
 
 def test_empty_plan_cannot_be_submitted_and_duplicates_refused(roles):
-    plan = services.plan_create(user=roles.town_a_staff, school=roles.tree.town_a, year=2027)
+    plan = plan_create(user=roles.town_a_staff, school=roles.tree.town_a, year=2027)
     with pytest.raises(ValidationError):
-        services.plan_submit(user=roles.town_a_staff, plan=plan)
+        plan_submit(user=roles.town_a_staff, plan=plan)
     with pytest.raises(ValidationError) as exc:
-        services.plan_create(user=roles.town_a_staff, school=roles.tree.town_a, year=2027)
+        plan_create(user=roles.town_a_staff, school=roles.tree.town_a, year=2027)
     assert "已存在" in str(exc.value)
     with pytest.raises(PermissionDenied):
-        services.plan_create(user=roles.town_b_staff, school=roles.tree.town_a, year=2028)
+        plan_create(user=roles.town_b_staff, school=roles.tree.town_a, year=2028)
 
 
 def test_plan_vs_actual(roles, points):

@@ -3,9 +3,10 @@ import datetime as dt
 import pytest
 from django.core.exceptions import ValidationError
 
-from lms.training import services
 from lms.training.models import ClassSession
 from lms.training.rules import teacher_conflicts
+from lms.training.services.classes import class_cancel
+from lms.training.services.sessions import session_save
 from tests.factories.training import ClassFactory, at, roster_teacher
 
 pytestmark = pytest.mark.django_db
@@ -22,9 +23,9 @@ def test_teacher_double_booking_refused_naming_the_other_class(roles):
     teacher = roster_teacher(DAY.year, name="李部长")
     first = ClassFactory(school=roles.tree.town_a, title="甲镇第一期", start_date=DAY)
     other = ClassFactory(school=roles.tree.town_b, title="乙镇第一期", start_date=DAY)
-    services.session_save(user=roles.town_a_staff, session=_session(first, teacher=teacher))
+    session_save(user=roles.town_a_staff, session=_session(first, teacher=teacher))
     with pytest.raises(ValidationError) as exc:
-        services.session_save(
+        session_save(
             user=roles.town_b_staff,
             session=_session(other, teacher=teacher, starts_at=at(DAY, 10), ends_at=at(DAY, 12)),
         )
@@ -37,8 +38,8 @@ def test_back_to_back_sessions_do_not_clash(roles):
     teacher = roster_teacher(DAY.year)
     a = ClassFactory(school=roles.tree.town_a, start_date=DAY)
     b = ClassFactory(school=roles.tree.town_b, start_date=DAY)
-    services.session_save(user=roles.town_a_staff, session=_session(a, teacher=teacher))
-    services.session_save(
+    session_save(user=roles.town_a_staff, session=_session(a, teacher=teacher))
+    session_save(
         user=roles.town_b_staff, session=_session(b, teacher=teacher, starts_at=at(DAY, 11), ends_at=at(DAY, 12))
     )
     assert teacher_conflicts(teacher, at(DAY, 11), at(DAY, 12)).count() == 1
@@ -47,34 +48,34 @@ def test_back_to_back_sessions_do_not_clash(roles):
 def test_cancelled_class_frees_the_teacher(roles):
     teacher = roster_teacher(DAY.year)
     a = ClassFactory(school=roles.tree.town_a, start_date=DAY)
-    services.session_save(user=roles.town_a_staff, session=_session(a, teacher=teacher))
-    services.class_cancel(user=roles.town_a_staff, training_class=a)
+    session_save(user=roles.town_a_staff, session=_session(a, teacher=teacher))
+    class_cancel(user=roles.town_a_staff, training_class=a)
     b = ClassFactory(school=roles.tree.town_b, start_date=DAY)
-    services.session_save(user=roles.town_b_staff, session=_session(b, teacher=teacher))
+    session_save(user=roles.town_b_staff, session=_session(b, teacher=teacher))
 
 
 def test_editing_a_session_does_not_clash_with_itself(roles):
     teacher = roster_teacher(DAY.year)
     a = ClassFactory(school=roles.tree.town_a, start_date=DAY)
-    s = services.session_save(user=roles.town_a_staff, session=_session(a, teacher=teacher))
+    s = session_save(user=roles.town_a_staff, session=_session(a, teacher=teacher))
     s.ends_at = at(DAY, 11, 30)
-    services.session_save(user=roles.town_a_staff, session=s)
+    session_save(user=roles.town_a_staff, session=s)
 
 
 def test_teaching_point_double_booking_refused(roles, points):
     a = ClassFactory(school=roles.tree.city, title="市委党校示范班", start_date=DAY)
     b = ClassFactory(school=roles.tree.town_a, title="甲镇班", start_date=DAY)
     tp = {"kind": "teaching_point", "teaching_point": points.a, "starts_at": at(DAY, 14), "ends_at": at(DAY, 16)}
-    services.session_save(user=roles.city_staff, session=_session(a, **tp))
+    session_save(user=roles.city_staff, session=_session(a, **tp))
     with pytest.raises(ValidationError) as exc:
-        services.session_save(user=roles.town_a_staff, session=_session(b, **{**tp, "starts_at": at(DAY, 15, 30)}))
+        session_save(user=roles.town_a_staff, session=_session(b, **{**tp, "starts_at": at(DAY, 15, 30)}))
     assert "市委党校示范班" in exc.value.message_dict["teaching_point"][0]
 
 
 def test_town_school_uses_only_its_own_teaching_points(roles, points):
     a = ClassFactory(school=roles.tree.town_a, start_date=DAY)
     with pytest.raises(ValidationError) as exc:
-        services.session_save(
+        session_save(
             user=roles.town_a_staff,
             session=_session(
                 a, kind="teaching_point", teaching_point=points.b, starts_at=at(DAY, 14), ends_at=at(DAY, 15)
@@ -85,7 +86,7 @@ def test_town_school_uses_only_its_own_teaching_points(roles, points):
 
 def test_city_school_may_use_any_teaching_point(roles, points):
     c = ClassFactory(school=roles.tree.city, start_date=DAY)
-    services.session_save(
+    session_save(
         user=roles.city_staff,
         session=_session(c, kind="teaching_point", teaching_point=points.b, starts_at=at(DAY, 14), ends_at=at(DAY, 15)),
     )
@@ -95,22 +96,20 @@ def test_teacher_must_be_on_this_years_roster(roles):
     last_year = roster_teacher(DAY.year - 1, name="往年讲师")
     c = ClassFactory(school=roles.tree.town_a, start_date=DAY)
     with pytest.raises(ValidationError) as exc:
-        services.session_save(user=roles.town_a_staff, session=_session(c, teacher=last_year))
+        session_save(user=roles.town_a_staff, session=_session(c, teacher=last_year))
     assert "不在2026年度师资库名单中" in exc.value.message_dict["teacher"][0]
 
 
 def test_optional_item_needs_a_title_and_times_must_be_ordered(roles):
     c = ClassFactory(school=roles.tree.town_a, start_date=DAY)
     with pytest.raises(ValidationError) as exc:
-        services.session_save(
-            user=roles.town_a_staff, session=_session(c, kind="optional", title="", ends_at=at(DAY, 8))
-        )
+        session_save(user=roles.town_a_staff, session=_session(c, kind="optional", title="", ends_at=at(DAY, 8)))
     assert set(exc.value.message_dict) == {"title", "ends_at"}
 
 
 def test_other_towns_staff_cannot_add_sessions(roles):
     c = ClassFactory(school=roles.tree.town_a, start_date=DAY)
     with pytest.raises(Exception) as exc:
-        services.session_save(user=roles.town_b_staff, session=_session(c))
+        session_save(user=roles.town_b_staff, session=_session(c))
     assert "无权" in str(exc.value)
     assert c.sessions.count() == 0

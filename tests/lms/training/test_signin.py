@@ -5,9 +5,15 @@ import pytest
 from django.utils import timezone
 
 from lms.audit.models import AuditEntry
-from lms.training import services, signin
+from lms.training import signin
 from lms.training.models import Attendance, CreditedDay
-from lms.training.services import SignInRefused
+from lms.training.services.attendance import (
+    NOT_ENROLLED,
+    NOT_MEMBER,
+    NOT_PUBLISHED,
+    SignInRefused,
+    attendance_sign_in_token,
+)
 from tests.factories.training import compliant_class, enrol
 
 pytestmark = pytest.mark.django_db
@@ -28,8 +34,8 @@ def live_class(roles, points):
 def test_enrolled_member_is_marked_present_once(roles, live_class):
     c, s = live_class
     token = signin.token_for(s.pk)
-    a1, created1 = services.attendance_sign_in_token(user=roles.member_a_user, token=token)
-    a2, created2 = services.attendance_sign_in_token(user=roles.member_a_user, token=token)
+    a1, created1 = attendance_sign_in_token(user=roles.member_a_user, token=token)
+    a2, created2 = attendance_sign_in_token(user=roles.member_a_user, token=token)
     assert created1 and not created2 and a1.pk == a2.pk
     assert Attendance.objects.filter(session=s, member=roles.member_a, present=True).count() == 1
 
@@ -49,7 +55,7 @@ def test_expired_token_refused(roles, live_class, login):
     _, s = live_class
     old = signin.token_for(s.pk, now=time.time() - 200)
     with pytest.raises(SignInRefused) as exc:
-        services.attendance_sign_in_token(user=roles.member_a_user, token=old)
+        attendance_sign_in_token(user=roles.member_a_user, token=old)
     assert exc.value.reason == signin.EXPIRED
     r = login(roles.member_a_user).get(f"/training/s/{old}/")
     assert r.status_code == 403 and "已过期" in r.content.decode()
@@ -59,7 +65,7 @@ def test_expired_token_refused(roles, live_class, login):
 def test_token_from_the_previous_slot_is_still_accepted(roles, live_class):
     _, s = live_class
     previous = signin.token_for(s.pk, now=time.time() - signin.rotate_seconds())
-    _, created = services.attendance_sign_in_token(user=roles.member_a_user, token=previous)
+    _, created = attendance_sign_in_token(user=roles.member_a_user, token=previous)
     assert created
 
 
@@ -81,7 +87,7 @@ def test_tokens_rotate_per_slot():
 def test_forged_tokens_refused(roles, live_class, mangle):
     _, s = live_class
     with pytest.raises(SignInRefused) as exc:
-        services.attendance_sign_in_token(user=roles.member_a_user, token=mangle(signin.token_for(s.pk)))
+        attendance_sign_in_token(user=roles.member_a_user, token=mangle(signin.token_for(s.pk)))
     assert exc.value.reason == signin.FORGED
     assert not Attendance.objects.exists()
 
@@ -95,15 +101,15 @@ def test_token_for_another_session_refused_when_session_given(roles, live_class)
 def test_not_enrolled_member_refused(roles, live_class):
     _, s = live_class
     with pytest.raises(SignInRefused) as exc:
-        services.attendance_sign_in_token(user=roles.member_b_user, token=signin.token_for(s.pk))
-    assert exc.value.reason == services.NOT_ENROLLED
+        attendance_sign_in_token(user=roles.member_b_user, token=signin.token_for(s.pk))
+    assert exc.value.reason == NOT_ENROLLED
 
 
 def test_staff_without_member_record_refused(roles, live_class):
     _, s = live_class
     with pytest.raises(SignInRefused) as exc:
-        services.attendance_sign_in_token(user=roles.town_a_staff, token=signin.token_for(s.pk))
-    assert exc.value.reason == services.NOT_MEMBER
+        attendance_sign_in_token(user=roles.town_a_staff, token=signin.token_for(s.pk))
+    assert exc.value.reason == NOT_MEMBER
 
 
 def test_out_of_window_refused(roles, live_class, settings):
@@ -113,15 +119,15 @@ def test_out_of_window_refused(roles, live_class, settings):
     later.starts_at, later.ends_at = now + dt.timedelta(hours=3), now + dt.timedelta(hours=4)
     later.save()
     with pytest.raises(SignInRefused) as exc:
-        services.attendance_sign_in_token(user=roles.member_a_user, token=signin.token_for(later.pk))
+        attendance_sign_in_token(user=roles.member_a_user, token=signin.token_for(later.pk))
     assert exc.value.reason.startswith("签到尚未开始")
     later.starts_at, later.ends_at = now - dt.timedelta(hours=3), now - dt.timedelta(minutes=20)
     later.save()
     with pytest.raises(SignInRefused) as exc:
-        services.attendance_sign_in_token(user=roles.member_a_user, token=signin.token_for(later.pk))
+        attendance_sign_in_token(user=roles.member_a_user, token=signin.token_for(later.pk))
     assert exc.value.reason.startswith("签到已结束")
     settings.TRAINING_SIGNIN_CLOSE_AFTER_MINUTES = 30  # the margins are settings
-    services.attendance_sign_in_token(user=roles.member_a_user, token=signin.token_for(later.pk))
+    attendance_sign_in_token(user=roles.member_a_user, token=signin.token_for(later.pk))
 
 
 def test_unpublished_class_refused(roles, live_class):
@@ -129,8 +135,8 @@ def test_unpublished_class_refused(roles, live_class):
     c.status = "draft"
     c.save()
     with pytest.raises(SignInRefused) as exc:
-        services.attendance_sign_in_token(user=roles.member_a_user, token=signin.token_for(s.pk))
-    assert exc.value.reason == services.NOT_PUBLISHED
+        attendance_sign_in_token(user=roles.member_a_user, token=signin.token_for(s.pk))
+    assert exc.value.reason == NOT_PUBLISHED
 
 
 def test_code_sign_in(roles, live_class, login):

@@ -3,8 +3,9 @@ import datetime as dt
 import pytest
 from django.core.exceptions import ValidationError
 
-from lms.training import services
 from lms.training.models import ClassSession, TrainingClass
+from lms.training.services.classes import class_create, class_publish
+from lms.training.services.sessions import session_delete, session_save
 from lms.training.template import MANDATORY_KINDS, check_template
 from tests.factories.training import ClassFactory, SessionFactory, at, compliant_class, roster_teacher
 
@@ -55,7 +56,7 @@ def test_optional_items_are_free(tree, points):
 
 
 def test_new_class_from_template_prefills_five_items_and_stores_result(roles, points):
-    c = services.class_create(
+    c = class_create(
         user=roles.town_a_staff,
         school=roles.tree.town_a,
         title="2026年第一期党员培训班",
@@ -70,15 +71,15 @@ def test_new_class_from_template_prefills_five_items_and_stores_result(roles, po
 
 def test_publish_blocked_until_teaching_point_then_allowed(roles, points):
     user = roles.town_a_staff
-    c = services.class_create(user=user, school=roles.tree.town_a, title="班", start_date=dt.date(2026, 5, 6))
+    c = class_create(user=user, school=roles.tree.town_a, title="班", start_date=dt.date(2026, 5, 6))
     with pytest.raises(ValidationError) as exc:
-        services.class_publish(user=user, training_class=c)
+        class_publish(user=user, training_class=c)
     assert exc.value.messages == ["领导讲课尚未安排领导干部讲师", "至少需要一次基层教学点现场教学"]
     c.refresh_from_db()
     assert c.status == TrainingClass.Status.DRAFT
     lecture = c.sessions.get(kind="leader_lecture")
     lecture.teacher = roster_teacher(c.start_date.year)
-    services.session_save(user=user, session=lecture)
+    session_save(user=user, session=lecture)
     c.refresh_from_db()
     assert c.compliance_missing == ["至少需要一次基层教学点现场教学"]
     s = ClassSession(
@@ -88,10 +89,10 @@ def test_publish_blocked_until_teaching_point_then_allowed(roles, points):
         ends_at=at(c.start_date, 16),
         teaching_point=points.a,
     )
-    services.session_save(user=user, session=s)
+    session_save(user=user, session=s)
     c.refresh_from_db()
     assert c.is_compliant and c.compliance_missing == []
-    services.class_publish(user=user, training_class=c)
+    class_publish(user=user, training_class=c)
     c.refresh_from_db()
     assert c.status == TrainingClass.Status.PUBLISHED and c.published_at
 
@@ -99,7 +100,7 @@ def test_publish_blocked_until_teaching_point_then_allowed(roles, points):
 def test_deleting_a_session_updates_stored_compliance(roles, points):
     c = compliant_class(school=roles.tree.town_a, point=points.a, published=False)
     oath = c.sessions.get(kind="oath")
-    services.session_delete(user=roles.town_a_staff, session=oath)
+    session_delete(user=roles.town_a_staff, session=oath)
     c.refresh_from_db()
     assert not c.is_compliant
     assert c.compliance_missing == ["缺少必选项目：重温入党誓词"]

@@ -1,0 +1,1 @@
+"""The roster importers, one module each (`members`, `organizations`), and what they share (`base`)."""
