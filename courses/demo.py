@@ -27,8 +27,8 @@ from django.utils import timezone
 from wagtail.documents import get_document_model
 from wagtail.models import Page, Site
 
+from lms.demo import COUNTY
 from lms.members.models import Member, MemberCategory
-from lms.portal.demo import COUNTY
 from lms.schools.models import PartySchool
 
 from .credit import seconds_per_hour, seconds_to_study_hours

@@ -7,7 +7,7 @@ from wagtail.documents import urls as wagtaildocs_urls
 
 from lms import params  # noqa: F401  registers the <id:…> and <year:…> path converters first
 from lms.accounts.admin_views import site_history, site_history_results
-from lms.portal.health import healthz
+from lms.ops.health import healthz
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),

@@ -10,7 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from lms.accounts.models import User
-from lms.portal.demo import COUNTY, TOWNS, person_name
+from lms.demo import COUNTY, TOWNS, person_name
 from lms.schools.models import PartySchool
 
 from .models import RosterEntry, RosterYear, Teacher, TeacherSpecialty

@@ -19,6 +19,12 @@ from operator import or_
 
 from django.db.models import Q, QuerySet
 
+from lms.accounts.models import StaffAssignment
+from lms.members.models import Member
+from lms.organizations.models import PartyOrganization
+from lms.schools.models import PartySchool
+from teachers.models import Teacher
+
 
 @dataclass(frozen=True)
 class Scope:
@@ -53,22 +59,11 @@ def scope_for(user) -> Scope:
 
 
 def _build_scope(user) -> Scope:
-    from lms.accounts.models import StaffAssignment
-    from lms.members.models import Member
-    from lms.organizations.models import PartyOrganization
-    from lms.schools.models import PartySchool
-
     roles: list[str] = []
     member_id = Member.objects.filter(user=user).values_list("id", flat=True).first()
     if member_id:
         roles.append("member")
-    teacher_id = None
-    try:
-        from teachers.models import Teacher
-
-        teacher_id = Teacher.objects.filter(user=user).values_list("id", flat=True).first()
-    except (ImportError, LookupError):  # pragma: no cover - teachers app always installed
-        pass
+    teacher_id = Teacher.objects.filter(user=user).values_list("id", flat=True).first()
     if teacher_id:
         roles.append("teacher")
     if user.is_superuser:

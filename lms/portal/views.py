@@ -5,9 +5,9 @@ from django.contrib.auth.forms import AuthenticationForm
 from django.shortcuts import render
 
 from lms.accounts.scope import scope_for
+from lms.security.ratelimit import TOO_MANY_ATTEMPTS, login_blocked
 
 from .panels import ROLES, panels_for
-from .ratelimit import TOO_MANY_ATTEMPTS, login_blocked
 
 ROLE_LABELS = {
     "member": "我的学习",
@@ -30,7 +30,7 @@ def home(request):
 
 class RateLimitedAuthenticationForm(AuthenticationForm):
     """Checks the failure limit before the password, so a blocked caller learns nothing
-    about whether the password was right (lms.portal.ratelimit counts the failures)."""
+    about whether the password was right (lms.security.ratelimit counts the failures)."""
 
     error_messages = {
         **AuthenticationForm.error_messages,

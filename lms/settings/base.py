@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "lms.reflections",
     "lms.roster",
     "lms.portal",
+    "lms.ops",
     "lms.accessibility",
     "courses",
     "media",
@@ -262,7 +263,7 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
-    "PREPROCESSING_HOOKS": ["lms.portal.openapi.only_public_api"],
+    "PREPROCESSING_HOOKS": ["lms.api_schema.only_public_api"],
     # lms.params path converters: <id:…> and <year:…> are numbers.
     "PATH_CONVERTER_OVERRIDES": {
         "id": {"type": "integer", "minimum": 1, "maximum": 2**63 - 1},
@@ -270,7 +271,7 @@ SPECTACULAR_SETTINGS = {
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
-        "lms.api_errors.document_error_responses",  # 400/401/403/404/429 with their bodies
+        "lms.api_schema.document_error_responses",  # 400/401/403/404/429 with their bodies
     ],
     "ENUM_NAME_OVERRIDES": {
         "TeacherKindEnum": "teachers.models.Teacher.Kind",
@@ -344,11 +345,11 @@ CELERY_BEAT_SCHEDULE["teachers-evaluation-reminders"] = {
     "schedule": 3600.0,
 }
 
-# --- login throttling (lms/portal/ratelimit.py on django-axes) and recovery sweeps ------------
+# --- login throttling (lms/security/ratelimit.py on django-axes) and recovery sweeps ------------
 # Every password check (portal, admin, API basic auth) is counted in the database (axes), so
 # all web processes and machines share the counts. Limits per account+address, per address,
-# and a progressive per-account delay; see lms/portal/ratelimit.py.
-AUTHENTICATION_BACKENDS = ["lms.portal.ratelimit.LoginThrottleBackend", "django.contrib.auth.backends.ModelBackend"]
+# and a progressive per-account delay; see lms/security/ratelimit.py.
+AUTHENTICATION_BACKENDS = ["lms.security.ratelimit.LoginThrottleBackend", "django.contrib.auth.backends.ModelBackend"]
 LOGIN_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 10)  # one account from one address
 LOGIN_FAILURE_IP_LIMIT = env_int("LOGIN_FAILURE_IP_LIMIT", 100)  # one address, all accounts
 LOGIN_FAILURE_WINDOW = env_int("LOGIN_FAILURE_WINDOW", 600)  # seconds a failure is remembered
@@ -356,20 +357,20 @@ LOGIN_ACCOUNT_FREE_FAILURES = env_int("LOGIN_ACCOUNT_FREE_FAILURES", 10)  # then
 LOGIN_ACCOUNT_MAX_DELAY = env_int("LOGIN_ACCOUNT_MAX_DELAY", 60)  # the longest wait strangers can cause
 # Forwarded client addresses (X-Real-IP / X-Forwarded-For) are believed only from these hosts.
 TRUSTED_PROXIES = [p.strip() for p in os.environ.get("TRUSTED_PROXIES", "").split(",") if p.strip()]
-AXES_HANDLER = "lms.portal.ratelimit.LoginAttempts"
+AXES_HANDLER = "lms.security.ratelimit.LoginAttempts"
 AXES_FAILURE_LIMIT = LOGIN_FAILURE_LIMIT
 AXES_COOLOFF_TIME = timedelta(seconds=LOGIN_FAILURE_WINDOW)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
-AXES_CLIENT_IP_CALLABLE = "lms.portal.ratelimit.client_ip"
-AXES_USERNAME_CALLABLE = "lms.portal.ratelimit.username_key"
-AXES_LOCKOUT_CALLABLE = "lms.portal.ratelimit.lockout_response"
+AXES_CLIENT_IP_CALLABLE = "lms.security.ratelimit.client_ip"
+AXES_USERNAME_CALLABLE = "lms.security.ratelimit.username_key"
+AXES_LOCKOUT_CALLABLE = "lms.security.ratelimit.lockout_response"
 AXES_RESET_ON_SUCCESS = True
 AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False  # refused attempts do not extend a wait
 AXES_DISABLE_ACCESS_LOG = True  # failures only; successful logins are not logged by axes
 AXES_VERBOSE = False
-CELERY_IMPORTS = ["lms.portal.recovery"]
+CELERY_IMPORTS = ["media.recovery"]
 CELERY_BEAT_SCHEDULE["videos-requeue-stale"] = {
-    "task": "lms.portal.recovery.videos_requeue_stale_task",
+    "task": "media.recovery.videos_requeue_stale_task",
     "schedule": 300.0,
 }
 

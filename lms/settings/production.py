@@ -48,7 +48,7 @@ MIDDLEWARE = [*MIDDLEWARE]
 _after_security = MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1
 MIDDLEWARE[_after_security:_after_security] = [
     "csp.middleware.CSPMiddleware",
-    "lms.portal.security.PermissionsPolicyMiddleware",
+    "lms.security.headers.PermissionsPolicyMiddleware",
 ]
 # Content-Security-Policy by django-csp: nonce-free, same-origin only. Pages and the Wagtail
 # admin use inline <script>/<style>, so 'unsafe-inline' is allowed for those two directives;
@@ -78,7 +78,7 @@ CONTENT_SECURITY_POLICY = {
     }
 }
 
-# --- login throttling (lms/portal/ratelimit.py): counts live in the database, shared by all --------
+# --- login throttling (lms/security/ratelimit.py): counts live in the database, shared by all --------
 # The client address is nginx's X-Real-IP only when the request comes from nginx itself: the
 # proxy on this host by default; list the proxies' addresses/networks when it runs elsewhere
 # (docker-compose: the compose network). Anyone else's forwarded headers are ignored.
@@ -97,7 +97,7 @@ WAGTAILIMAGES_MAX_UPLOAD_SIZE = env_int("WAGTAILIMAGES_MAX_UPLOAD_SIZE", 10 * 10
 
 
 # --- static files: hashed names, served by whitenoise or the proxy ---------------------------
-STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "lms.portal.storage.ManifestStaticFilesStorage"}}
+STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "lms.ops.storage.ManifestStaticFilesStorage"}}
 
 # --- logging: one line per event to stdout for the process supervisor/journald ---------------
 LOGGING = {

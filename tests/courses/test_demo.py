@@ -8,7 +8,7 @@ from django.db.models import Sum
 
 from courses import demo
 from courses.models import CoursePage, StudyDay, StudyProgress
-from lms.portal.demo import DemoContext
+from lms.demo import DemoContext
 from tests.factories import MemberFactory
 from tests.factories.courses import make_course, make_index, make_lesson
 
@@ -52,7 +52,7 @@ def test_history_rows_are_consistent(tree):
 
 
 def test_catalog_courses_are_offered_by_demo_schools():
-    from lms.portal.demo import COUNTY, TOWNS
+    from lms.demo import COUNTY, TOWNS
     from lms.schools.models import PartySchool
     from tests.factories.courses import site_root
 

@@ -209,7 +209,7 @@ class Stack:
                 "-l",
                 "warning",
                 "-I",
-                "lms.portal.recovery",
+                "media.recovery",
                 "--without-gossip",
                 "--without-mingle",
                 "-n",

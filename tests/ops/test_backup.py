@@ -17,7 +17,7 @@ from django.conf import settings
 
 pytestmark = pytest.mark.slow
 BASE_DIR = Path(settings.BASE_DIR)
-COUNTS = "import django, json; django.setup(); from lms.portal.backup import table_row_counts; print(json.dumps(table_row_counts()))"
+COUNTS = "import django, json; django.setup(); from lms.ops.backup import table_row_counts; print(json.dumps(table_row_counts()))"
 
 
 def _run(env, *args, timeout=600):

@@ -41,7 +41,7 @@ def test_compose_runs_web_worker_beat_and_the_services():
     services = compose["services"]
     assert {"web", "worker", "beat", "db", "redis", "search", "nginx", "migrate"} <= set(services)
     worker = " ".join(services["worker"]["command"])
-    assert "celery -A lms worker" in worker and "lms.portal.recovery" in worker
+    assert "celery -A lms worker" in worker and "media.recovery" in worker
     assert " ".join(services["beat"]["command"]).startswith("celery -A lms beat")
     assert "--appendonly" in services["redis"]["command"]
     for name, service in services.items():

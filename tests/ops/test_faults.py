@@ -109,7 +109,7 @@ def test_requeue_sweep_leaves_live_and_finished_videos_alone(stack):
     """The sweep only picks videos whose run is past the live window or that never started."""
     out = stack.django(
         "import datetime as dt; from django.utils import timezone; from media.models import Video;"
-        "from lms.portal.recovery import videos_requeue_stale;"
+        "from media.recovery import videos_requeue_stale;"
         "now = timezone.now();"
         "live = Video.objects.create(title='live', status='processing', processing_started_at=now);"
         "done = Video.objects.create(title='done', status='ready', processing_started_at=now - dt.timedelta(days=1));"
@@ -130,7 +130,7 @@ def test_redis_restart_with_queued_tasks_loses_nothing(stack):
     (10 s here, swept every 10 s; 4 h by default)."""
     stack.env.update(CELERY_VISIBILITY_TIMEOUT="10", CELERY_UNACKED_RESTORE_THROTTLE="1")
     tokens = [uuid.uuid4().hex for _ in range(100)]
-    enqueue = "from lms.portal.recovery import ops_probe\nfor t in {tokens!r}: ops_probe.delay(t)\nprint('ok')"
+    enqueue = "from lms.ops.tasks import ops_probe\nfor t in {tokens!r}: ops_probe.delay(t)\nprint('ok')"
     assert stack.django(enqueue.format(tokens=tokens[:50])) == "ok"
     stack.redis.kill()
     stack.redis.start()

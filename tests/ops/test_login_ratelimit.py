@@ -1,4 +1,4 @@
-"""Login throttling (issue #13.5, lms/portal/ratelimit.py on django-axes): counted in the
+"""Login throttling (issue #13.5, lms/security/ratelimit.py on django-axes): counted in the
 database per account + address, per address and per account, for the portal, the admin and
 basic auth alike; forwarded addresses believed only from trusted proxies; strangers' failures
 delay the real user briefly and never lock them out. And the sign-in code page is throttled
@@ -14,7 +14,7 @@ from django.core.cache import cache
 from django.db.models import F, Sum
 from django.test import Client, override_settings
 
-from lms.portal.ratelimit import TOO_MANY_ATTEMPTS, account_delay, client_ip
+from lms.security.ratelimit import TOO_MANY_ATTEMPTS, account_delay, client_ip
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db

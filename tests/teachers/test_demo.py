@@ -4,7 +4,7 @@ import random
 import pytest
 from django.utils import timezone
 
-from lms.portal.demo import DemoContext
+from lms.demo import DemoContext
 from teachers import demo, demo_evaluations
 from teachers.models import Evaluation, EvaluationScore, RosterEntry, RosterYear, Teacher
 from teachers.selectors import roster_teachers, teacher_assessment
@@ -42,7 +42,7 @@ def test_demo_pool_and_rosters(roles):
 
 
 def test_demo_teachers_belong_to_the_schools_named_in_their_units(db):
-    from lms.portal.demo import COUNTY, TOWNS
+    from lms.demo import COUNTY, TOWNS
     from lms.schools.models import PartySchool
 
     city = PartySchool.objects.create(name=f"中共{COUNTY}委党校", tier=PartySchool.Tier.CITY)

@@ -6,9 +6,9 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 
+from lms.accounts.demo import DEMO_ACCOUNTS
 from lms.accounts.models import User
 from lms.members.models import Member
-from lms.portal.demo import DEMO_ACCOUNTS
 
 pytestmark = pytest.mark.django_db
 

@@ -19,7 +19,7 @@ def test_worker_consumes_a_queued_task(tmp_path):
     celery = str(Path(sys.executable).with_name("celery"))
     token = uuid.uuid4().hex
     # Queue first (the worker is not running yet): the message must wait in the broker.
-    sender = f"import django; django.setup();from lms.portal.tasks import worker_ping;worker_ping.delay({token!r})"
+    sender = f"import django; django.setup();from lms.ops.tasks import worker_ping;worker_ping.delay({token!r})"
     subprocess.run([sys.executable, "-c", sender], env=env, cwd=settings.BASE_DIR, check=True, timeout=60)
     worker = subprocess.Popen(
         [celery, "-A", "lms", "worker", "--pool", "solo", "-l", "warning", "-Q", "celery"],

@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand
 
+from lms.accounts.demo import DEMO_ACCOUNTS, DEMO_PASSWORD
 from lms.accounts.models import User
-from lms.portal.demo import DEMO_ACCOUNTS, DEMO_PASSWORD
 
 
 class Command(BaseCommand):

@@ -5,12 +5,15 @@ from importlib import import_module
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from lms.portal.demo import DemoContext
+from lms.demo import DemoContext
 from lms.schools.models import PartySchool
 
 # Each step is a module with `seed(ctx)`; later steps use what earlier ones made.
 STEPS = [
-    "lms.portal.demo",  # schools, teaching points, organizations, members, logins
+    "lms.schools.demo_schools",  # the city and town party schools, teaching points
+    "lms.organizations.demo",  # the organization tree
+    "lms.members.demo",  # members
+    "lms.accounts.demo",  # one login per role
     "teachers.demo",  # the teacher pool (263 teachers) and its rosters
     "lms.training.demo",  # plans, classes, sessions, enrolment, attendance, credited days
     "courses.demo",  # catalog, demo videos through the real pipeline, online study (tops up class 学时)

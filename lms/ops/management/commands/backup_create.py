@@ -2,7 +2,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand
 
-from lms.portal.backup import backup_create
+from lms.ops.backup import backup_create
 
 
 class Command(BaseCommand):

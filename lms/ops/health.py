@@ -5,6 +5,7 @@ from django.db import connection
 from django.http import JsonResponse
 from django.views.decorators.cache import never_cache
 
+from lms.celery import app
 from search.health import search_status
 
 
@@ -19,8 +20,6 @@ def database_status() -> dict:
 
 
 def broker_status() -> dict:
-    from lms.celery import app
-
     transport = settings.CELERY_BROKER_URL.split(":", 1)[0]
     try:
         with app.connection_for_write() as conn:

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from lms.portal.processes import Supervisor, collect_processes
+from lms.ops.processes import Supervisor, collect_processes
 
 
 class Command(BaseCommand):

@@ -13,34 +13,26 @@ service's `_claim` makes reruns safe). Two gaps remain, both closed here by a pe
 A video is stale when it has been "processing" longer than the media service allows a live run
 (`media.services.processing_stale_after()`, the window the media claim uses), or has waited in
 "uploaded" longer than VIDEO_QUEUE_STALE_SECONDS without any run starting. Enqueueing it again
-is safe: `_claim` lets exactly one run take it.
-
-`ops_probe` is a tiny task the fault tests use to count deliveries through a real broker."""
+is safe: `_claim` lets exactly one run take it."""
 
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import Path
 
 from celery import shared_task
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-
-def _processing_stale_after() -> int:
-    from media.services import processing_stale_after
-
-    return processing_stale_after()
+from .models import Video
+from .services import processing_stale_after
+from .tasks import video_process
 
 
 def videos_requeue_stale(*, now: dt.datetime | None = None) -> list[int]:
     """Enqueue processing for stale videos; returns their ids."""
-    from media.models import Video
-    from media.tasks import video_process
-
     now = now or timezone.now()
-    processing_cutoff = now - dt.timedelta(seconds=_processing_stale_after())
+    processing_cutoff = now - dt.timedelta(seconds=processing_stale_after())
     queued_cutoff = now - dt.timedelta(seconds=getattr(settings, "VIDEO_QUEUE_STALE_SECONDS", 900))
     stale = list(
         Video.objects.filter(status=Video.Status.PROCESSING, processing_started_at__lt=processing_cutoff).values_list(
@@ -60,11 +52,3 @@ def videos_requeue_stale(*, now: dt.datetime | None = None) -> list[int]:
 @shared_task(ignore_result=True)
 def videos_requeue_stale_task() -> int:
     return len(videos_requeue_stale())
-
-
-@shared_task(acks_late=True, reject_on_worker_lost=True, ignore_result=True)
-def ops_probe(token: str) -> None:
-    """Record one delivery of `token` as a file under var/ops_probe/ (the fault tests count them)."""
-    folder = Path(settings.VAR_DIR) / "ops_probe"
-    folder.mkdir(parents=True, exist_ok=True)
-    (folder / token).touch()

@@ -2,7 +2,7 @@
 starts, watches and stops them.
 
 Apps contribute processes: any installed app may define `<app>.processes.platform_processes(
-options) -> list[PlatformProcess]` (the portal's own list is below: the web server and the
+options) -> list[PlatformProcess]` (the ops app's own list is below: the web server and the
 Celery worker with its embedded beat). The supervisor starts each in its own process group,
 forwards SIGINT/SIGTERM/SIGHUP as one stop signal to each, waits, and kills what is left of each group,
 so Ctrl-C leaves nothing behind. If one process dies on its own, the others are stopped too."""
@@ -41,7 +41,7 @@ def _bin(name: str) -> str:
 
 
 def platform_processes(options: dict) -> list[PlatformProcess]:
-    """The portal's contribution: the web server and the Celery worker with embedded beat."""
+    """The platform's own: the web server and the Celery worker with embedded beat."""
     addr = f"{options.get('host', '0.0.0.0')}:{options.get('port', 8000)}"
     manage = str(Path(settings.BASE_DIR) / "manage.py")
     return [
@@ -55,9 +55,9 @@ def platform_processes(options: dict) -> list[PlatformProcess]:
 
 
 def collect_processes(options: dict) -> list[PlatformProcess]:
-    """Every installed app's processes, the portal's first."""
+    """Every installed app's processes, the web server and worker first."""
     found: list[PlatformProcess] = []
-    configs = sorted(apps.get_app_configs(), key=lambda c: c.name != "lms.portal")
+    configs = sorted(apps.get_app_configs(), key=lambda c: c.name != "lms.ops")
     for config in configs:
         module_name = f"{config.name}.processes"
         try:

@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
-from lms.portal.recovery import videos_requeue_stale
+from media.recovery import videos_requeue_stale
 
 
 class Command(BaseCommand):
