@@ -25,6 +25,12 @@ from __future__ import annotations
 from django.contrib.auth.models import Group, Permission
 from django.db import transaction
 from django.db.models.signals import post_save
+from wagtail.models import Collection, GroupCollectionPermission, GroupPagePermission
+
+from courses.models import CourseIndexPage, CoursePage
+from lms.schools.models import PartySchool
+
+from .roles import DEPARTMENT_STAFF_GROUP, SCHOOL_STAFF_GROUP
 
 EDITORS_PREFIX = "课程编辑："
 COURSE_PERMISSIONS = ("add", "change", "publish")
@@ -57,8 +63,6 @@ def _editor_groups():
 
 def course_editor_schools(course):
     """The schools whose staff edit and publish `course`."""
-    from lms.schools.models import PartySchool
-
     school = course.school
     if school is None or school.tier != PartySchool.Tier.TOWN:
         return list(PartySchool.objects.exclude(tier=PartySchool.Tier.TOWN))
@@ -71,8 +75,6 @@ def course_editor_schools(course):
 @transaction.atomic
 def course_page_permissions_sync(course) -> None:
     """Give `course`'s subtree to the editors of its schools (and take it from any other)."""
-    from wagtail.models import GroupPagePermission
-
     wanted = {editors_group(s).pk for s in course_editor_schools(course)}
     perms = {
         p.codename.split("_")[0]: p
@@ -95,12 +97,6 @@ def course_page_permissions_sync(course) -> None:
 def course_permissions_sync() -> None:
     """Every school's editors group, "add" on each catalog, collection rights, each course's rows.
     The role groups keep no page rights (they used to publish anywhere in the catalog)."""
-    from wagtail.models import Collection, GroupCollectionPermission, GroupPagePermission
-
-    from courses.models import CourseIndexPage, CoursePage
-    from lms.schools.models import PartySchool
-
-    from .roles import DEPARTMENT_STAFF_GROUP, SCHOOL_STAFF_GROUP
 
     groups = [editors_group(s) for s in PartySchool.objects.order_by("pk")]
     GroupPagePermission.objects.filter(group__name__in=[SCHOOL_STAFF_GROUP, DEPARTMENT_STAFF_GROUP]).delete()
@@ -140,6 +136,4 @@ def _course_saved(sender, instance, raw=False, **kwargs):
 
 
 def connect_signals() -> None:
-    from courses.models import CoursePage
-
     post_save.connect(_course_saved, sender=CoursePage, dispatch_uid="lms_course_page_permissions")

@@ -9,14 +9,13 @@ this lesson?") so that no view, hook or service re-derives them from flags.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from django.db.models import QuerySet
+from wagtail.models import Page
+
+from lms.members.models import Member
+from lms.schools.models import PartySchool
 
 from .scope import Scope, scope_for, scoped
-
-if TYPE_CHECKING:  # pragma: no cover
-    from lms.members.models import Member
 
 
 def _signed_in(user) -> bool:
@@ -87,7 +86,6 @@ def member_for(user) -> Member | None:
     member_id = member_id_for(user)
     if member_id is None:
         return None
-    from lms.members.models import Member
 
     return Member.objects.filter(pk=member_id).first()
 
@@ -121,8 +119,6 @@ def may_watch(user, lesson=None) -> bool:
 
 
 def _has_unpublished_ancestor(page) -> bool:
-    from wagtail.models import Page
-
     return Page.objects.ancestor_of(page).filter(depth__gt=1, live=False).exists()
 
 
@@ -135,7 +131,7 @@ def may_watch_video(user, video) -> bool:
         return True
     if not may_study(user):
         return False
-    from courses.models import LessonPage
+    from courses.models import LessonPage  # courses.models → courses.forms → this module
 
     return any(may_watch(user, lesson) for lesson in LessonPage.objects.filter(video_id=video.pk))
 
@@ -156,8 +152,6 @@ def course_school_ids(user) -> frozenset[int]:
         return frozenset()
     scope = scope_for(user)
     if scope.is_all:
-        from lms.schools.models import PartySchool
-
         return frozenset(PartySchool.objects.values_list("pk", flat=True))
     return scope.school_ids
 
@@ -168,7 +162,6 @@ def may_edit_county_courses(user) -> bool:
         return True
     if not may_manage_schools(user):
         return False
-    from lms.schools.models import PartySchool
 
     return (
         PartySchool.objects.filter(pk__in=scope_for(user).school_ids, parent__isnull=True)

@@ -2,6 +2,7 @@
 a user may touch is decided separately, by lms.accounts.scope. Feature apps add their
 models' permissions here."""
 
+from django.contrib.auth.models import Group, Permission
 from django.db import transaction
 
 SCHOOL_STAFF_GROUP = "党校工作人员"
@@ -92,8 +93,6 @@ ROLE_GROUPS = {"school": SCHOOL_STAFF_GROUP, "department": DEPARTMENT_STAFF_GROU
 def roles_sync_groups(**_kwargs) -> None:
     """Create the role groups with exactly their permissions (idempotent; runs after migrate,
     so a permission a role no longer needs is taken away on the next migrate)."""
-    from django.contrib.auth.models import Group, Permission
-
     for group_name, perms in ROLE_PERMISSIONS.items():
         group, _ = Group.objects.get_or_create(name=group_name)
         wanted = []

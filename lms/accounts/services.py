@@ -2,6 +2,7 @@ from django.contrib.auth.models import Group
 from django.db import transaction
 
 from .models import StaffAssignment, User
+from .pages import editors_join, editors_leave
 from .roles import ROLE_GROUPS
 
 
@@ -9,8 +10,6 @@ from .roles import ROLE_GROUPS
 def staff_assign(*, user: User, role: str, school=None, organization=None) -> StaffAssignment:
     """Make `user` staff of a school or an organization: the role's admin permissions and, for
     school staff, the school's course-page rights (lms.accounts.pages)."""
-    from .pages import editors_join
-
     assignment, _ = StaffAssignment.objects.get_or_create(
         user=user, role=role, school=school, organization=organization
     )
@@ -27,8 +26,6 @@ def staff_assign(*, user: User, role: str, school=None, organization=None) -> St
 def staff_unassign(*, assignment: StaffAssignment) -> None:
     """End an assignment; the user keeps a role group or a school's course rights only while
     another assignment still gives them."""
-    from .pages import editors_leave
-
     user, role, school = assignment.user, assignment.role, assignment.school
     assignment.delete()
     others = StaffAssignment.objects.filter(user=user)

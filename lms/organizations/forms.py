@@ -1,6 +1,9 @@
 from django import forms
 from wagtail.admin.forms import WagtailAdminModelForm
 
+from .models import PartyOrganization
+from .services import organization_create
+
 
 class PartyOrganizationForm(WagtailAdminModelForm):
     """Admin form: picks the parent organization and places the node in the tree."""
@@ -9,7 +12,6 @@ class PartyOrganizationForm(WagtailAdminModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        from .models import PartyOrganization
 
         self.fields["parent"].queryset = PartyOrganization.objects.exclude(kind=PartyOrganization.Kind.BRANCH)
         if self.instance.pk:
@@ -27,8 +29,6 @@ class PartyOrganizationForm(WagtailAdminModelForm):
         return data
 
     def save(self, commit=True):
-        from .services import organization_create
-
         if self.instance.pk:
             return super().save(commit=commit)
         data = {f: self.cleaned_data.get(f) for f in ("name", "code", "kind", "sector", "town")}
