@@ -35,6 +35,8 @@ urlpatterns = [
     path("teachers/", include("teachers.urls")),
     path("search/", include("search.urls")),
     path("access/", include("lms.accessibility.urls")),
+    path("exhibition/", include("lms.schools.urls")),  # 网上展厅
+    path("", include("lms.pwa.urls")),  # manifest, /sw.js (root scope), offline page
     path("", include("lms.portal.urls")),
 ]
 

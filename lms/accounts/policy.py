@@ -13,7 +13,7 @@ from django.db.models import QuerySet
 from wagtail.models import Page
 
 from lms.members.models import Member
-from lms.schools.models import PartySchool
+from lms.schools.models import PartySchool, TeachingPoint
 
 from .scope import Scope, scope_for, scoped
 
@@ -124,13 +124,18 @@ def _has_unpublished_ancestor(page) -> bool:
 
 def may_watch_video(user, video) -> bool:
     """May `user` fetch files of `video` (a media Video)? Staff who manage videos always (they
-    upload and check them); anyone else only if the video belongs to a lesson they may watch."""
+    upload and check them); anyone else only if the video belongs to a lesson they may watch, or
+    is the video tour of an active teaching point (网上展厅, open to everyone who may study)."""
     if not _signed_in(user) or video is None:
         return False
     if is_staff(user):
         return True
     if not may_study(user):
         return False
+
+    if TeachingPoint.objects.filter(tour_video_id=video.pk, is_active=True).exists():
+        return True  # 网上展厅: an active teaching point's video tour is for every member
+
     from courses.models import LessonPage  # courses.models → courses.forms → this module
 
     return any(may_watch(user, lesson) for lesson in LessonPage.objects.filter(video_id=video.pk))

@@ -13,6 +13,7 @@ PANEL_MODULES = [
     "courses.panels",
     "teachers.panels",
     "search.panels",
+    "lms.schools.panels",
     "lms.roster.panels",
     "lms.notifications.panels",
     "lms.records.panels",

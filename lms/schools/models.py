@@ -1,4 +1,7 @@
 from django.db import models
+from modelcluster.fields import ParentalKey
+from modelcluster.models import ClusterableModel
+from wagtail.models import Orderable
 
 
 class PartySchool(models.Model):
@@ -47,8 +50,11 @@ class PartySchool(models.Model):
         return self.tier == self.Tier.TOWN
 
 
-class TeachingPoint(models.Model):
-    """基层教学点: a grassroots site where a class holds at least one session (the "1" of 5+1+N)."""
+class TeachingPoint(ClusterableModel):
+    """基层教学点: a grassroots site where a class holds at least one session (the "1" of 5+1+N).
+
+    It is also a hall of the 网上展厅 (online exhibition, lms/schools/views.py): photos, an
+    introduction, a video tour through the media pipeline, how to book it."""
 
     class Category(models.TextChoices):
         PARTY_SPIRIT = "party_spirit", "党性教育"
@@ -71,6 +77,21 @@ class TeachingPoint(models.Model):
     capacity = models.PositiveIntegerField("可容纳人数", default=50)
     description = models.TextField("简介", blank=True)
     is_active = models.BooleanField("启用", default=True)
+    # 网上展厅
+    highlights = models.TextField("看点", blank=True, help_text="每行一条，如：革命文物展陈、入党誓词墙")
+    tour_video = models.ForeignKey(
+        "lms_media.Video",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="teaching_point_tours",
+        verbose_name="视频导览",
+        help_text="在“视频”中上传，转码完成后即可在网上展厅播放",
+    )
+    open_hours = models.CharField("开放时间", max_length=100, blank=True)
+    contact_name = models.CharField("预约联系人", max_length=50, blank=True)
+    contact_phone = models.CharField("预约电话", max_length=32, blank=True)
+    booking_notes = models.TextField("预约说明", blank=True)
 
     scope_paths = {"school": "school", "town": "school"}
 
@@ -82,6 +103,27 @@ class TeachingPoint(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def highlight_list(self) -> list[str]:
+        return [line.strip() for line in self.highlights.splitlines() if line.strip()]
+
+
+class TeachingPointPhoto(Orderable):
+    """A photo of a teaching point in the 网上展厅 (a Wagtail image; editors pick or upload it)."""
+
+    teaching_point = ParentalKey(TeachingPoint, on_delete=models.CASCADE, related_name="photos")
+    image = models.ForeignKey("wagtailimages.Image", on_delete=models.CASCADE, related_name="+", verbose_name="照片")
+    caption = models.CharField("说明", max_length=120, blank=True)
+
+    scope_paths = {"school": "teaching_point__school", "town": "teaching_point__school"}
+
+    class Meta(Orderable.Meta):
+        verbose_name = "教学点照片"
+        verbose_name_plural = "教学点照片"
+
+    def __str__(self) -> str:
+        return self.caption or f"{self.teaching_point.name}照片"
 
 
 class Room(models.Model):

@@ -1,3 +1,4 @@
+from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, MultiFieldPanel
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSetGroup
 
@@ -28,6 +29,30 @@ class TeachingPointViewSet(ScopedSnippetViewSet):
     list_display = ["name", "category", "school", "capacity", "is_active"]
     list_filter = ["category", "school", "is_active"]
     search_fields = ["name", "run_by"]
+    # 网上展厅: what members see on the teaching point's page (lms/schools/views.py).
+    panels = [
+        MultiFieldPanel(
+            [FieldPanel("name"), FieldRowPanel([FieldPanel("category"), FieldPanel("school")]), FieldPanel("run_by")],
+            heading="基本信息",
+        ),
+        MultiFieldPanel(
+            [FieldPanel("description"), FieldPanel("highlights"), FieldPanel("tour_video")],
+            heading="网上展厅：简介与视频导览",
+        ),
+        InlinePanel("photos", heading="网上展厅：照片", label="照片", min_num=0, max_num=12),
+        MultiFieldPanel(
+            [FieldPanel("address"), FieldRowPanel([FieldPanel("capacity"), FieldPanel("open_hours")])],
+            heading="位置与开放",
+        ),
+        MultiFieldPanel(
+            [
+                FieldRowPanel([FieldPanel("contact_name"), FieldPanel("contact_phone")]),
+                FieldPanel("booking_notes"),
+            ],
+            heading="预约方式",
+        ),
+        FieldPanel("is_active"),
+    ]
 
 
 class RoomViewSet(ScopedSnippetViewSet):

@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "lms.reflections",
     "lms.roster",
     "lms.portal",
+    "lms.pwa",
     "lms.ops",
     "lms.accessibility",
     "courses",

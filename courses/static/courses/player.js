@@ -1,6 +1,8 @@
 /* Lesson player: native HLS where supported, else hls.js, else MP4; resumes at the last
  * position; reports really-played intervals every 15 s and on page hide (sendBeacon).
- * The server decides what is credited (courses/watch.py); this only reports what played. */
+ * The server decides what is credited (courses/watch.py); this only reports what played.
+ * Heartbeats that fail (offline, server busy) wait in window.PSOHeartbeatQueue
+ * (heartbeat-queue.js, localStorage) and are sent when the network is back. */
 (function () {
   "use strict";
   var video = document.getElementById("lesson-player");
@@ -122,24 +124,42 @@
     ds.credited = String(data.watched_seconds);
   }
 
+  function queue() {
+    return window.PSOHeartbeatQueue || null;
+  }
+  // Keep what could not be sent: in the persistent queue when there is one, else in memory.
+  function keep(intervals, position) {
+    var q = queue();
+    if (q) q.add(url, intervals, position);
+    else pending = intervals.concat(pending);
+  }
+
   function send() {
     if (!track || inflight) return;
     var intervals = collect();
+    var position = video.currentTime;
+    var q = queue();
+    var queued = q ? q.take(url) : null; // played while offline, maybe on an earlier visit
+    if (queued) intervals = queued.intervals.concat(intervals);
+    if (navigator.onLine === false) {
+      keep(intervals, position);
+      return;
+    }
     inflight = true;
-    lastSentPosition = video.currentTime;
+    lastSentPosition = position;
     fetch(url, {
       method: "POST",
       credentials: "same-origin",
       headers: { "Content-Type": "application/json", "X-CSRFToken": csrf },
-      body: JSON.stringify({ intervals: intervals, position: video.currentTime }),
+      body: JSON.stringify({ intervals: intervals, position: position }),
     })
       .then(function (r) {
         if (r.ok) return r.json().then(show);
-        if (r.status === 429 || r.status >= 500) pending = intervals.concat(pending); // retry later
+        if (r.status === 429 || r.status >= 500) keep(intervals, position); // retry later
         return null;
       })
       .catch(function () {
-        pending = intervals.concat(pending);
+        keep(intervals, position);
       })
       .then(function () {
         inflight = false;
@@ -151,10 +171,14 @@
     var intervals = collect();
     if (!intervals.length && Math.abs(video.currentTime - lastSentPosition) < 0.5) return; // nothing new
     lastSentPosition = video.currentTime;
+    if (navigator.onLine === false) {
+      keep(intervals, video.currentTime); // sent from the next page that is online
+      return;
+    }
     var form = new FormData();
     form.append("csrfmiddlewaretoken", csrf);
     form.append("payload", JSON.stringify({ intervals: intervals, position: video.currentTime }));
-    if (!navigator.sendBeacon || !navigator.sendBeacon(url, form)) pending = intervals.concat(pending);
+    if (!navigator.sendBeacon || !navigator.sendBeacon(url, form)) keep(intervals, video.currentTime);
   }
 
   video.addEventListener("play", send); // opens the server's clock for this viewing
@@ -167,8 +191,10 @@
     send();
   });
   setInterval(function () {
-    if (!video.paused || pending.length) send();
+    var q = queue();
+    if (!video.paused || pending.length || (q && q.has(url))) send();
   }, HEARTBEAT_MS);
+  window.addEventListener("online", send); // back online: what waited goes now
   document.addEventListener("visibilitychange", function () {
     if (document.visibilityState === "hidden") beacon();
   });
