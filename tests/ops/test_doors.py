@@ -51,6 +51,7 @@ PROJECT_APPS = {
     "teachers",
     "search",
     "live",
+    "quizzes",
     "records",
 }
 # Wagtail's own viewsets, and why each is not a door into scoped data.
