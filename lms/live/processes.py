@@ -1,4 +1,4 @@
-"""The live tier's process for `make run` (lms.portal.processes collects it): the project's
+"""The live tier's process for `make run` (lms.ops.processes collects it): the project's
 nginx-rtmp in the foreground, calling back to the web server it runs beside. Where this
 machine cannot run it, nothing is started — the reason is printed in Chinese and the rest of
 the platform runs without live classes."""
@@ -15,7 +15,7 @@ from . import conf
 
 
 def platform_processes(options: dict) -> list:
-    from lms.portal.processes import PlatformProcess
+    from lms.ops.processes import PlatformProcess
 
     reason = conf.unavailable_reason()
     if reason:

@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import io
 
-import qrcode
-import qrcode.image.svg
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -19,6 +17,7 @@ from django.views.decorators.http import require_POST
 from openpyxl import Workbook
 
 from lms.accounts import policy
+from lms.qr import qr_svg
 from lms.training import signin
 from lms.training.models import ClassSession
 from lms.training.services.attendance import SignInRefused
@@ -155,20 +154,12 @@ def _site_link_or_404(request, pk: int) -> BroadcastSite:
     return link
 
 
-def _qr_svg(url: str) -> str:
-    img = qrcode.make(url, image_factory=qrcode.image.svg.SvgPathImage, box_size=12, border=2)
-    buf = io.BytesIO()
-    img.save(buf)
-    svg = buf.getvalue().decode()
-    return svg[svg.index("<svg") :]
-
-
 def _site_payload(request, link: BroadcastSite) -> dict:
     url = request.build_absolute_uri(reverse("live:signin", args=[services.site_signin_token(link)]))
     now = timezone.now().timestamp()
     return {
         "url": url,
-        "svg": _qr_svg(url),
+        "svg": qr_svg(url),
         "refresh_in": max(1, int(signin.slot_expires_at(now) - now)),
         "signed_in": link.signins.count(),
         "headcount": link.headcount,

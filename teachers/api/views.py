@@ -65,8 +65,8 @@ class TeacherViewSet(
 
     def get_queryset(self):
         p = self.request.query_params
-        kind = p.get("kind") if p.get("kind") in Teacher.Kind.values else None
-        module = p.get("module") if p.get("module") in Module.values else None
+        kind = params.choice(p.get("kind"), name="kind", choices=Teacher.Kind.values, label="讲师类别")
+        module = params.choice(p.get("module"), name="module", choices=Module.values, label="模块")
         visible = access.teachers_visible_to(self.request.user)
         return selectors.teacher_list(kind=kind, module=module, topic=p.get("topic") or None).filter(
             pk__in=visible.values("pk")
@@ -153,7 +153,7 @@ class RosterYearViewSet(viewsets.ReadOnlyModelViewSet):
     @action(detail=True, methods=["get"])
     def entries(self, request, year=None):
         roster = self.get_object()
-        include = request.query_params.get("include_removed") in ("1", "true", "True")
+        include = params.flag(request.query_params.get("include_removed"), name="include_removed")
         entries = selectors.roster_entries(year=roster.year, include_removed=include)
         page = self.paginate_queryset(entries)
         return self.get_paginated_response(s.RosterEntrySerializer(page, many=True).data)

@@ -11,7 +11,7 @@ from django.contrib.auth.hashers import make_password
 from lms.accounts.models import User
 from lms.accounts.scope import scoped
 from lms.members.models import Member
-from lms.members.services import HISTORY_FIELDS, members_bulk_upsert
+from lms.members.services import HISTORY_FIELDS, MEMBER_FIELDS, members_bulk_upsert
 from lms.organizations.models import PartyOrganization
 
 from .. import values as v
@@ -22,31 +22,8 @@ class MemberImport(RowImport):
     """Members upserted by 党员编号 into branches inside the importer's jurisdiction."""
 
     kind = "members"
-    UPDATE_FIELDS = [
-        "name",
-        "branch",
-        "gender",
-        "phone",
-        "join_date",
-        "is_village_committee",
-        "is_branch_secretary",
-        "is_mobile",
-        "is_active",
-        "user",
-        "updated_at",
-    ]
-    COMPARE = [
-        "name",
-        "branch_id",
-        "gender",
-        "phone",
-        "join_date",
-        "is_village_committee",
-        "is_branch_secretary",
-        "is_mobile",
-        "is_active",
-        "user_id",
-    ]
+    COMPARE = list(MEMBER_FIELDS)  # what makes a row "unchanged"
+    UPDATE_FIELDS = [f.removesuffix("_id") for f in MEMBER_FIELDS] + ["updated_at"]
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)

@@ -74,9 +74,8 @@ class PlanViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Creat
     @extend_schema(request=s.PlanReviewSerializer, responses=s.AnnualPlanSerializer)
     @action(detail=True, methods=["post"])
     def review(self, request, pk=None):
-        body = s.PlanReviewSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
-        plan = plan_review(user=request.user, plan=self.get_object(), **body.validated_data)
+        body = _valid(s.PlanReviewSerializer, request)
+        plan = plan_review(user=request.user, plan=self.get_object(), **body)
         return Response(s.AnnualPlanSerializer(plan).data)
 
     @extend_schema(responses=s.PlanVsActualRowSerializer(many=True))
@@ -191,12 +190,11 @@ class ClassViewSet(
     @extend_schema(request=s.EnrolSerializer, responses=s.EnrollmentSerializer(many=True))
     @action(detail=True, methods=["post"])
     def enrol(self, request, pk=None):
-        body = s.EnrolSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
+        body = _valid(s.EnrolSerializer, request)
         rows = enrollment_add(
             user=request.user,
             training_class=self.get_object(),
-            member_ids=body.validated_data["members"],
+            member_ids=body["members"],
         )
         qs = Enrollment.objects.filter(pk__in=[r.pk for r in rows]).select_related("member", "training_class")
         return Response(s.EnrollmentSerializer(qs, many=True).data, status=status.HTTP_201_CREATED)
@@ -282,15 +280,13 @@ class AttendanceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
     @extend_schema(request=s.RollCallSerializer, responses=inline_count())
     @action(detail=False, methods=["post"], url_path="roll-call")
     def roll_call(self, request):
-        body = s.RollCallSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
+        body = _valid(s.RollCallSerializer, request)
         session = get_object_or_404(
             scoped(ClassSession.objects.select_related("training_class"), request.user),
-            pk=body.validated_data["session"],
+            pk=body["session"],
         )
         present = {
-            params.object_id(key, name="present", label="党员ID"): value
-            for key, value in body.validated_data["present"].items()
+            params.object_id(key, name="present", label="党员ID"): value for key, value in body["present"].items()
         }
         changed = attendance_roll_call(user=request.user, session=session, present=present)
         return Response({"changed": changed})
@@ -314,13 +310,12 @@ class SignInView(APIView):
 
     @extend_schema(request=s.SignInSerializer, responses={200: s.SignInResultSerializer, 403: None})
     def post(self, request):
-        body = s.SignInSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
+        body = _valid(s.SignInSerializer, request)
         try:
-            if body.validated_data.get("token"):
-                attendance, created = attendance_sign_in_token(user=request.user, token=body.validated_data["token"])
+            if body.get("token"):
+                attendance, created = attendance_sign_in_token(user=request.user, token=body["token"])
             else:
-                attendance, created = attendance_sign_in_code(user=request.user, code=body.validated_data["code"])
+                attendance, created = attendance_sign_in_code(user=request.user, code=body["code"])
         except SignInRefused as exc:
             raise PermissionDenied(exc.reason) from exc
         return Response(

@@ -3,10 +3,6 @@ typed-code pages, and the staff roll call."""
 
 from __future__ import annotations
 
-import io
-
-import qrcode
-import qrcode.image.svg
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -17,6 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from lms import params
+from lms.qr import qr_svg
 from lms.security.ratelimit import throttle_page
 
 from .. import selectors, signin
@@ -34,21 +31,13 @@ from ..services.roll_call import attendance_day_carry, attendance_roll_call, rol
 from .common import error_messages, session_or_404
 
 
-def _qr_svg(url: str) -> str:
-    img = qrcode.make(url, image_factory=qrcode.image.svg.SvgPathImage, box_size=12, border=2)
-    buf = io.BytesIO()
-    img.save(buf)
-    svg = buf.getvalue().decode()
-    return svg[svg.index("<svg") :]
-
-
 def _signin_payload(request, session: ClassSession) -> dict:
     token = signin.token_for(session.pk)
     url = request.build_absolute_uri(reverse("training:signin", args=[token]))
     now = timezone.now().timestamp()
     return {
         "url": url,
-        "svg": _qr_svg(url),
+        "svg": qr_svg(url),
         "code": signin.code_for(session.pk),
         "refresh_in": max(1, int(signin.slot_expires_at(now) - now)),
         "present": session.attendances.filter(present=True).count(),

@@ -22,7 +22,7 @@ from ..forms import ClassForm, SessionForm
 from ..models import ClassSession, TrainingClass
 from ..services import classes, sessions
 from ..services.permissions import NOT_YOUR_SCHOOL, school_manage_check, school_manageable
-from .common import class_or_404, error_messages, form_errors_apply, session_or_404
+from .common import class_or_404, form_errors_apply, session_or_404, write_and_tell
 
 
 @login_required
@@ -158,12 +158,12 @@ def class_detail(request, pk: int):
 @require_POST
 def class_publish(request, pk: int):
     training_class = class_or_404(request, pk)
-    try:
-        classes.class_publish(user=request.user, training_class=training_class)
-    except ValidationError as exc:
-        messages.error(request, "不能发布：" + "；".join(error_messages(exc)))
-    else:
-        messages.success(request, "班次已发布。")
+    write_and_tell(
+        request,
+        lambda: classes.class_publish(user=request.user, training_class=training_class),
+        done="班次已发布。",
+        refused="不能发布：",
+    )
     return redirect("training:class_detail", pk=pk)
 
 
@@ -216,12 +216,7 @@ def _session_form(request, training_class, session):
 @require_POST
 def session_delete(request, pk: int):
     session = session_or_404(request, pk)
-    try:
-        sessions.session_delete(user=request.user, session=session)
-    except ValidationError as exc:
-        messages.error(request, "；".join(error_messages(exc)))
-    else:
-        messages.success(request, "课次已删除。")
+    write_and_tell(request, lambda: sessions.session_delete(user=request.user, session=session), done="课次已删除。")
     return redirect("training:class_detail", pk=session.training_class_id)
 
 

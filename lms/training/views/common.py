@@ -3,6 +3,9 @@ the staff-only check, and a service's ValidationError shown on a form or as mess
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
+from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404
@@ -18,6 +21,19 @@ def error_messages(exc: ValidationError) -> list[str]:
     if hasattr(exc, "error_dict"):
         return [m for msgs in exc.message_dict.values() for m in msgs]
     return list(exc.messages)
+
+
+def write_and_tell(request, write: Callable[[], object], *, done: str = "", refused: str = "") -> bool:
+    """Run a service write for a POST-and-redirect page: its refusal becomes an error message
+    (after ``refused``), success the message ``done``. True when the write went through."""
+    try:
+        write()
+    except ValidationError as exc:
+        messages.error(request, refused + "；".join(error_messages(exc)))
+        return False
+    if done:
+        messages.success(request, done)
+    return True
 
 
 def form_errors_apply(form, exc: ValidationError) -> None:

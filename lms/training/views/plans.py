@@ -16,7 +16,7 @@ from ..forms import PlanForm, PlannedClassForm, ReviewForm
 from ..models import AnnualPlan, PlannedClass
 from ..services import plans
 from ..services.permissions import plan_reviewable, school_manageable
-from .common import error_messages, form_errors_apply, plan_or_404, staff_required
+from .common import form_errors_apply, plan_or_404, staff_required, write_and_tell
 
 
 @login_required
@@ -80,12 +80,9 @@ def plan_detail(request, pk: int):
 @require_POST
 def plan_submit(request, pk: int):
     plan = plan_or_404(request, pk)
-    try:
-        plans.plan_submit(user=request.user, plan=plan)
-    except ValidationError as exc:
-        messages.error(request, "；".join(error_messages(exc)))
-    else:
-        messages.success(request, "计划已提交，等待组织部审批。")
+    write_and_tell(
+        request, lambda: plans.plan_submit(user=request.user, plan=plan), done="计划已提交，等待组织部审批。"
+    )
     return redirect("training:plan_detail", pk=pk)
 
 
@@ -97,17 +94,16 @@ def plan_review(request, pk: int):
     if not form.is_valid():
         messages.error(request, "请选择审批结果。")
         return redirect("training:plan_detail", pk=pk)
-    try:
-        plans.plan_review(
+    write_and_tell(
+        request,
+        lambda: plans.plan_review(
             user=request.user,
             plan=plan,
             approve=form.cleaned_data["decision"] == "approve",
             comment=form.cleaned_data["comment"],
-        )
-    except ValidationError as exc:
-        messages.error(request, "；".join(error_messages(exc)))
-    else:
-        messages.success(request, "审批结果已保存。")
+        ),
+        done="审批结果已保存。",
+    )
     return redirect("training:plan_detail", pk=pk)
 
 
@@ -115,8 +111,5 @@ def plan_review(request, pk: int):
 @require_POST
 def planned_class_delete(request, pk: int):
     item = get_object_or_404(scoped(PlannedClass.objects.select_related("plan"), request.user), pk=pk)
-    try:
-        plans.planned_class_delete(user=request.user, planned_class=item)
-    except ValidationError as exc:
-        messages.error(request, "；".join(error_messages(exc)))
+    write_and_tell(request, lambda: plans.planned_class_delete(user=request.user, planned_class=item))
     return redirect("training:plan_detail", pk=item.plan_id)
