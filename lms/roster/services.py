@@ -181,7 +181,7 @@ def import_job_create(
 
 
 def _enqueue(step: str, job_id: int) -> None:
-    from . import tasks
+    from . import tasks  # tasks import this module (the import job steps they run)
 
     task = tasks.roster_import_validate if step == "validate" else tasks.roster_import_apply
     transaction.on_commit(lambda: task.delay(job_id))
