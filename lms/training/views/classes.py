@@ -192,8 +192,8 @@ def session_edit(request, pk: int):
 
 def _session_form(request, training_class, session):
     if request.method == "GET" and not session.pk:
-        kind = request.GET.get("kind")
-        initial = {"kind": kind} if kind in ClassSession.Kind.values else {}
+        kind = params.choice(request.GET.get("kind"), name="kind", choices=ClassSession.Kind.values, label="课次类型")
+        initial = {"kind": kind} if kind else {}
         form = SessionForm(instance=session, training_class=training_class, initial=initial)
     else:
         form = SessionForm(request.POST or None, instance=session, training_class=training_class)

@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
+from lms import params
 from lms.accounts.scope import scoped
 from lms.members.models import Member
 
@@ -29,7 +30,7 @@ def class_enrol(request, pk: int):
     ticked: set[str] = set()
     typed = ""
     if request.method == "POST":
-        ticked = {raw for raw in request.POST.getlist("member") if raw.isascii() and raw.isdigit() and len(raw) < 16}
+        ticked = {str(pk) for pk in params.id_list(request.POST.getlist("member"), name="member", label="党员编号")}
         typed = request.POST.get("member_nos", "")[:20000]
         nos, errors = _member_nos(request, typed)
         ids = sorted(ticked) + nos
