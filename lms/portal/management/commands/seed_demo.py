@@ -17,6 +17,7 @@ STEPS = [
     "teachers.demo",  # the teacher pool (263 teachers) and its rosters
     "lms.training.demo",  # plans, classes, sessions, enrolment, attendance, credited days
     "courses.demo",  # catalog, demo videos through the real pipeline, online study (tops up class 学时)
+    "lms.quizzes.demo",  # the annual 党章党规 test and a lesson quiz (after the catalog)
     "teachers.demo_evaluations",  # trainee evaluations of the sessions taught
     "lms.quotas.demo",  # quota rules and warnings
     "search.demo",  # search index
