@@ -11,12 +11,15 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from django.apps import apps
 from django.db import IntegrityError, transaction
 from django.db.models import Sum
 from django.utils import timezone
 
+from courses.models import StudyDay, StudyProgress
 from lms.members.models import Member
+from lms.quizzes.selectors import quiz_passes
+from lms.reflections.models import Reflection
+from lms.training.models import CreditedDay
 
 from .models import PointEntry, PointKind, PointRule
 from .rules import award_for, streak_length, year_point_rules
@@ -35,10 +38,11 @@ class Fact:
     reason: str
 
 
-def _qualifying_study_days(member_id: int, day: dt.date, rule: PointRule) -> set[dt.date]:
-    from courses.models import StudyDay
-
-    start = day - dt.timedelta(days=STREAK_LOOKBACK_DAYS)
+def _qualifying_study_days(
+    member_id: int, day: dt.date, rule: PointRule, *, days: int = STREAK_LOOKBACK_DAYS
+) -> set[dt.date]:
+    """The member's days up to `day` (looking back `days`) with enough online study."""
+    start = day - dt.timedelta(days=days)
     rows = (
         StudyDay.objects.filter(member_id=member_id, day__gte=start, day__lte=day)
         .values("day")
@@ -49,21 +53,44 @@ def _qualifying_study_days(member_id: int, day: dt.date, rule: PointRule) -> set
     return {r["day"] for r in rows}
 
 
+def _entry(fact: Fact, rule: PointRule, *, earned_today: int, streak: int) -> PointEntry:
+    """The ledger line for `fact` (rules.award_for decides the points; the reason says why)."""
+    award = award_for(rule, earned_today=earned_today, streak_days=streak)
+    reason = fact.reason
+    if fact.kind == PointKind.STUDY_DAY and streak > 1:
+        reason += f"（连续第{streak}天）"
+    if award.capped:
+        reason += "（已达每日上限）"
+    return PointEntry(
+        member_id=fact.member_id,
+        year=fact.day.year,
+        day=fact.day,
+        kind=fact.kind,
+        points=award.points,
+        reason=reason[:200],
+        event_key=fact.event_key,
+    )
+
+
+def _lock_member(member_id: int) -> None:
+    """A member's awards run one after another (daily caps hold under parallel events)."""
+    Member.objects.select_for_update().filter(pk=member_id).values_list("pk", flat=True).first()
+
+
 def points_award(*, fact: Fact, rules: dict[str, PointRule] | None = None) -> PointEntry | None:
     """Record the points `fact` earns, once. Returns the new entry, or None when the fact was
     already rewarded or its kind earns nothing this year (or, for a study day, the day does
     not qualify). A fact that the daily cap leaves nothing for is still recorded, with 0
     points and the reason, so a retry never awards it later.
 
-    Concurrency: the member's row is locked first (a member's awards run one after another,
-    so the daily cap holds under parallel events); the unique event key is the backstop."""
+    Concurrency: the member's row is locked first; the unique event key is the backstop."""
     rules = rules if rules is not None else year_point_rules(fact.day.year)
     rule = rules.get(fact.kind)
     if rule is None or PointEntry.objects.filter(event_key=fact.event_key).exists():
         return None
     try:
         with transaction.atomic():
-            Member.objects.select_for_update().filter(pk=fact.member_id).values_list("pk", flat=True).first()
+            _lock_member(fact.member_id)
             if PointEntry.objects.filter(event_key=fact.event_key).exists():
                 return None
             streak = 1
@@ -77,26 +104,42 @@ def points_award(*, fact: Fact, rules: dict[str, PointRule] | None = None) -> Po
                 )["t"]
                 or 0
             )
-            award = award_for(rule, earned_today=earned, streak_days=streak)
-            reason = fact.reason
-            if fact.kind == PointKind.STUDY_DAY and streak > 1:
-                reason += f"（连续第{streak}天）"
-            if award.capped:
-                reason += "（已达每日上限）"
-            entry, created = PointEntry.objects.get_or_create(
-                event_key=fact.event_key,
-                defaults={
-                    "member_id": fact.member_id,
-                    "year": fact.day.year,
-                    "day": fact.day,
-                    "kind": fact.kind,
-                    "points": award.points,
-                    "reason": reason[:200],
-                },
-            )
+            entry = _entry(fact, rule, earned_today=earned, streak=streak)
+            entry.save(force_insert=True)
     except IntegrityError:  # the same event inserted by a parallel transaction
         return None
-    return entry if created else None
+    return entry
+
+
+def _award_missing(member_id: int, year: int, facts: list[Fact], rules: dict[str, PointRule]) -> int:
+    """Award one member's facts of `year` that have no entry yet, in one transaction under the
+    member's lock: the same rules as points_award, written with one INSERT."""
+    with transaction.atomic():
+        _lock_member(member_id)
+        earned: dict[tuple[str, dt.date], int] = defaultdict(int)
+        keys = set()
+        for key, kind, day, points in PointEntry.objects.filter(member_id=member_id, year=year).values_list(
+            "event_key", "kind", "day", "points"
+        ):
+            keys.add(key)
+            earned[(kind, day)] += points
+        todo = [f for f in facts if f.event_key not in keys and f.kind in rules]
+        if not todo:
+            return 0
+        qualifying: set[dt.date] = set()
+        study_rule = rules.get(PointKind.STUDY_DAY)
+        if study_rule is not None and any(f.kind == PointKind.STUDY_DAY for f in todo):
+            qualifying = _qualifying_study_days(member_id, dt.date(year, 12, 31), study_rule, days=366 + 60)
+        new = []
+        for f in todo:
+            streak = streak_length(f.day, qualifying) if f.kind == PointKind.STUDY_DAY else 1
+            if streak == 0:
+                continue
+            entry = _entry(f, rules[f.kind], earned_today=earned[(f.kind, f.day)], streak=streak)
+            earned[(f.kind, f.day)] += entry.points
+            new.append(entry)
+        PointEntry.objects.bulk_create(new, batch_size=1000, ignore_conflicts=True)
+        return len(new)
 
 
 # --- the facts -----------------------------------------------------------------------------------
@@ -107,8 +150,6 @@ def _local_day(moment: dt.datetime) -> dt.date:
 
 
 def lesson_facts(member_ids: Iterable[int] | None, year: int) -> list[Fact]:
-    from courses.models import StudyProgress
-
     qs = StudyProgress.objects.filter(completed_at__isnull=False, completed_at__year=year)
     if member_ids is not None:
         qs = qs.filter(member_id__in=list(member_ids))
@@ -119,8 +160,6 @@ def lesson_facts(member_ids: Iterable[int] | None, year: int) -> list[Fact]:
 
 
 def credited_day_facts(member_ids: Iterable[int] | None, year: int) -> list[Fact]:
-    from lms.training.models import CreditedDay
-
     qs = CreditedDay.objects.filter(day__year=year).order_by("member_id", "day", "training_class_id")
     if member_ids is not None:
         qs = qs.filter(member_id__in=list(member_ids))
@@ -132,10 +171,6 @@ def credited_day_facts(member_ids: Iterable[int] | None, year: int) -> list[Fact
 
 
 def quiz_facts(member_ids: Iterable[int] | None, year: int) -> list[Fact]:
-    if not apps.is_installed("lms.quizzes"):
-        return []
-    from lms.quizzes.selectors import quiz_passes
-
     qs = quiz_passes(year=year, member_ids=member_ids)
     return [quiz_pass_fact(p) for p in qs.select_related("quiz")]
 
@@ -161,8 +196,6 @@ def reflection_fact(reflection) -> Fact:
 
 
 def reflection_facts(member_ids: Iterable[int] | None, year: int) -> list[Fact]:
-    from lms.reflections.models import Reflection
-
     qs = Reflection.objects.filter(status=Reflection.Status.APPROVED, reviewed_at__year=year)
     if member_ids is not None:
         qs = qs.filter(member_id__in=list(member_ids))
@@ -170,8 +203,6 @@ def reflection_facts(member_ids: Iterable[int] | None, year: int) -> list[Fact]:
 
 
 def study_day_facts(member_ids: Iterable[int] | None, year: int, rule: PointRule | None) -> list[Fact]:
-    from courses.models import StudyDay
-
     if rule is None:
         return []
     qs = StudyDay.objects.filter(day__year=year)
@@ -211,7 +242,7 @@ def point_facts(member_ids: Iterable[int] | None, year: int, rules: dict[str, Po
 
 def points_members_sync(*, member_ids: Iterable[int] | None = None, year: int, chunk: int = 1000) -> int:
     """Award every missing entry of `year` for these members (all when None). Returns the
-    number of entries written. Only the facts without an entry travel through `points_award`."""
+    number of entries written. Only members with facts lacking an entry are locked and written."""
     rules = year_point_rules(year)
     if member_ids is None:
         member_ids = Member.objects.order_by("pk").values_list("pk", flat=True)
@@ -225,10 +256,8 @@ def points_members_sync(*, member_ids: Iterable[int] | None = None, year: int, c
         for f in facts:
             if f.event_key not in existing:
                 by_member[f.member_id].append(f)
-        for member_facts in by_member.values():
-            for f in member_facts:
-                if points_award(fact=f, rules=rules) is not None:
-                    written += 1
+        for member_id, member_facts in by_member.items():
+            written += _award_missing(member_id, year, member_facts, rules)
     return written
 
 

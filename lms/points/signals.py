@@ -3,7 +3,7 @@ commits). Lesson completion and credited class days reach points through
 lms.quotas.services.quota_members_touch (the writes that change those facts already call it);
 approved reflections award in lms.reflections.services.reflection_review."""
 
-from django.apps import apps
+from lms.quizzes.signals import quiz_passed
 
 from .services import points_award, quiz_pass_fact
 
@@ -13,7 +13,4 @@ def _quiz_passed(sender, member=None, quiz=None, attempt=None, quiz_pass=None, *
         points_award(fact=quiz_pass_fact(quiz_pass))
 
 
-if apps.is_installed("lms.quizzes"):
-    from lms.quizzes.signals import quiz_passed
-
-    quiz_passed.connect(_quiz_passed, dispatch_uid="points_quiz_passed")
+quiz_passed.connect(_quiz_passed, dispatch_uid="points_quiz_passed")

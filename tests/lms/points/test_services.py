@@ -194,3 +194,48 @@ def test_concurrent_sweeps_write_each_entry_once(roles):
     assert errors == []
     assert sum(results) == 5
     assert member_points_total(m, 2025) == 1 + 2 + 3 + 4 + 5
+
+
+@pytest.mark.django_db
+def test_quiz_passed_signal_awards_once(roles):
+    from lms.quizzes.models import Attempt, Quiz, QuizPass
+    from lms.quizzes.signals import quiz_passed
+    from tests.factories.courses import make_course, make_index
+
+    m = roles.member_a
+    quiz = Quiz.objects.create(title="党章党规测试", course=make_course(make_index()))
+    at = timezone.make_aware(dt.datetime(2025, 5, 1, 10))
+    attempt = Attempt.objects.create(quiz=quiz, member=m, started_at=at, submitted_at=at, passed=True)
+    qp = QuizPass.objects.create(quiz=quiz, member=m, year=2025, attempt=attempt, passed_at=at)
+    for _ in range(2):  # a repeated signal
+        quiz_passed.send(sender=QuizPass, member=m, quiz=quiz, attempt=attempt, quiz_pass=qp)
+    entry = PointEntry.objects.get(member=m)
+    assert (entry.kind, entry.points, entry.day) == ("quiz_passed", 3, D(2025, 5, 1))
+    assert "党章党规测试" in entry.reason
+    assert points_members_sync(member_ids=[m.pk], year=2025) == 0
+
+
+@pytest.mark.django_db
+def test_demo_steps(roles):
+    import random
+    from types import SimpleNamespace
+
+    from lms.points import demo as points_demo
+    from lms.reflections import demo as reflections_demo
+    from lms.reflections.models import Reflection
+
+    today = timezone.localdate()
+    cls = make_class(roles.tree.town_a, today - dt.timedelta(days=3), title="演示班次")
+    for _ in range(30):
+        from tests.factories import MemberFactory
+
+        credit(MemberFactory(branch=roles.tree.branch_a), today - dt.timedelta(days=3), cls)
+    logs = []
+    ctx = SimpleNamespace(rng=random.Random(1), today=today, year=today.year, years=1, log=logs.append)
+    reflections_demo.seed(ctx)
+    points_demo.seed(ctx)
+    points_demo.seed(ctx)  # idempotent
+    assert Reflection.objects.exists()
+    assert PointRule.objects.filter(year=today.year).count() == len(PointKind.values)
+    assert PointEntry.objects.filter(kind="credited_day").count() == 30
+    assert any("学习积分" in line for line in logs) and any("学习心得" in line for line in logs)
