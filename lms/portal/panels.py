@@ -17,6 +17,8 @@ PANEL_MODULES = [
     "lms.roster.panels",
     "lms.notifications.panels",
     "lms.records.panels",
+    "lms.points.panels",
+    "lms.reflections.panels",
 ]
 ROLES = ["member", "teacher", "school_staff", "department_staff"]
 

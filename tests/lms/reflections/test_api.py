@@ -89,3 +89,13 @@ def test_counts_api_scope(world, login):
     assert login(world.roles.town_b_staff).get("/api/v1/reflections/counts/").json() == []
     assert login(world.roles.member_a_user).get("/api/v1/reflections/counts/").status_code == 403
     assert "甲镇一村党支部" in login(world.roles.department).get("/reflections/counts/").content.decode()
+
+
+def test_home_panels(world, login):
+    reflection_submit(member=world.roles.member_a, training_class=world.cls, title="冬训心得", body=BODY)
+    html = login(world.secretary_a_user).get("/").content.decode()
+    assert 'data-testid="pending-reflections">1<' in html and "学习积分" in html
+    html = login(world.roles.member_a_user).get("/").content.decode()
+    assert "学习心得" in html and 'data-testid="panel-points">0<' in html
+    assert "pending-reflections" not in html
+    assert "学习心得统计" in login(world.roles.department).get("/").content.decode()
