@@ -10,13 +10,12 @@ from __future__ import annotations
 
 import time
 
-from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.db import OperationalError
 from django.shortcuts import get_object_or_404
 from django.utils.crypto import constant_time_compare
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, status
-from rest_framework.exceptions import NotFound, PermissionDenied
+from rest_framework.exceptions import NotFound
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
@@ -87,8 +86,6 @@ class BroadcastHeartbeatView(APIView):
             )
         except HeartbeatError as exc:
             return Response({"detail": str(exc)}, status=status.HTTP_409_CONFLICT)
-        except DjangoPermissionDenied as exc:
-            raise PermissionDenied(str(exc))
         return Response(LiveHeartbeatOutputSerializer(result).data)
 
 
