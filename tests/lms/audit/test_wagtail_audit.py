@@ -27,6 +27,11 @@ def _form(school, **overrides):
         "capacity": 40,
         "description": "",
         "is_active": "on",
+        # the 网上展厅 photos inline (none)
+        "photos-TOTAL_FORMS": "0",
+        "photos-INITIAL_FORMS": "0",
+        "photos-MIN_NUM_FORMS": "0",
+        "photos-MAX_NUM_FORMS": "12",
     }
     data.update(overrides)
     return data

@@ -1,4 +1,7 @@
+import datetime as dt
+
 import pytest
+from django.utils import timezone
 
 from lms.training.models import ClassSession, Enrollment, TrainingClass
 from tests.factories.training import ClassFactory, compliant_class, enrol, mark, roster_teacher
@@ -116,7 +119,9 @@ def test_members_see_only_their_own_records(roles, points, login):
 
 
 def test_roll_call_api(roles, points, login):
-    c = compliant_class(school=roles.tree.town_a, point=points.a)
+    # Yesterday's class: roll call opens 30 minutes before a session, so today's would fail
+    # when the suite runs early in the morning.
+    c = compliant_class(school=roles.tree.town_a, point=points.a, day=timezone.localdate() - dt.timedelta(days=1))
     enrol(c, roles.member_a)
     s = c.sessions.get(kind="leader_lecture")
     client = login(roles.town_a_staff)
@@ -125,7 +130,7 @@ def test_roll_call_api(roles, points, login):
         {"session": s.pk, "present": {str(roles.member_a.pk): True}},
         content_type=J,
     )
-    assert r.status_code == 200 and r.json() == {"changed": 1}
+    assert r.status_code == 200 and r.json() == {"changed": 1}, r.content.decode()
     r = client.post(
         "/api/v1/training/attendance/roll-call/",
         {"session": s.pk, "present": {str(roles.member_b.pk): True}},
