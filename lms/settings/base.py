@@ -285,6 +285,8 @@ SPECTACULAR_SETTINGS = {
         "ImportKindEnum": "lms.roster.models.ImportJob.Kind",
         "QuotaRuleKindEnum": "lms.quotas.models.RuleKind",
         "MemberCategoryEnum": "lms.members.models.MemberCategory",
+        "PointKindEnum": "lms.points.models.PointKind",
+        "CertificateStatusEnum": "lms.records.models.Certificate.Status",
     },
 }
 

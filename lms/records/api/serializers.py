@@ -1,22 +1,13 @@
 """学习档案 and 结业证书 API shapes. The verification shape carries only what the public
-page shows (masked name, subject, school, date, status)."""
+page shows (masked name, subject, school, date, status). A year's quota results use the
+quota API's own shape: they come from the same evaluation (lms.quotas.rules.evaluate_member)."""
 
 from rest_framework import serializers
 
+from lms.quotas.api.serializers import RuleResultSerializer
+
 from ..models import ArchiveJob, Certificate
 from ..selectors import mask_name
-
-
-class RuleResultSerializer(serializers.Serializer):
-    kind = serializers.CharField()
-    kind_label = serializers.CharField(source="rule.get_kind_display")
-    status = serializers.CharField()
-    status_label = serializers.CharField()
-    required = serializers.DecimalField(max_digits=8, decimal_places=2)
-    actual = serializers.DecimalField(max_digits=10, decimal_places=2)
-    missing = serializers.DecimalField(max_digits=8, decimal_places=2)
-    unit = serializers.CharField(source="rule.unit")
-    explanation = serializers.CharField()
 
 
 class ArchiveClassSerializer(serializers.Serializer):
