@@ -6,6 +6,7 @@ import datetime as dt
 import json
 from dataclasses import dataclass
 
+from django.core.exceptions import PermissionDenied
 from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
@@ -29,7 +30,8 @@ class HeartbeatResult:
 
 def progress_heartbeat_apply(
     *,
-    member: Member,
+    member: Member | None = None,
+    member_user_id: int | None = None,
     lesson: LessonPage | WatchableLesson,
     intervals,
     position=None,
@@ -42,7 +44,11 @@ def progress_heartbeat_apply(
     nothing. The member's study clock row is locked first (an upsert holds its row lock), so all of a
     member's heartbeats — any lesson, any tab or device — are applied one after another and
     draw on one budget. Credited seconds go to the StudyDay of the local day on which the
-    heartbeat arrives. `lesson` is the page or its cached state (selectors.watchable_lesson)."""
+    heartbeat arrives. `lesson` is the page or its cached state (selectors.watchable_lesson).
+
+    The member is `member`, or the member whose user is `member_user_id` (the heartbeat API: it
+    finds the member inside the clock statement instead of loading it first; PermissionDenied
+    when that user is not a member, before anything is written)."""
     if not lesson.is_playable:
         raise watch.HeartbeatError("本课视频尚未就绪，暂不能记录学习时长。")
     duration = lesson.duration_seconds
@@ -50,10 +56,9 @@ def progress_heartbeat_apply(
     new_position = watch.parse_position(position, duration=duration)
     now = now or timezone.now()
     with transaction.atomic():
-        spent_until = _study_clock_lock(member=member, now=now)
-        progress = StudyProgress.objects.filter(member=member, lesson_id=lesson.pk).first()
-        if progress is None:
-            progress = StudyProgress(member=member, lesson_id=lesson.pk)
+        member_id, spent_until, progress = _study_clock_lock(
+            member_id=member.pk if member is not None else None, user_id=member_user_id, lesson_id=lesson.pk, now=now
+        )
         elapsed = None
         if progress.last_heartbeat_at is not None:
             elapsed = (now - progress.last_heartbeat_at).total_seconds()
@@ -85,7 +90,7 @@ def progress_heartbeat_apply(
         if credited > 0:
             from lms.quotas.services import quota_members_touch  # their quota status, within a minute
 
-            quota_members_touch(member_ids=[member.pk])
+            quota_members_touch(member_ids=[member_id])
     return HeartbeatResult(
         credited_seconds=credited,
         watched_seconds=progress.watched_seconds,
@@ -96,25 +101,75 @@ def progress_heartbeat_apply(
     )
 
 
-def _study_clock_lock(*, member: Member, now: dt.datetime) -> dt.datetime | None:
-    """Lock the member's study clock row (creating it at `now` when missing, in the same
-    statement) and return `spent_until`; None when this heartbeat opens the clock."""
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute(_CLOCK_LOCK_SQL, [member.pk, now])
-            spent_until = cursor.fetchone()[0]
-    else:  # SQLite: the immediate write transaction already holds the database lock
-        spent_until = StudyClock.objects.filter(member=member).values_list("spent_until", flat=True).first()
-        if spent_until is None:
-            StudyClock.objects.create(member=member, spent_until=now)
-            spent_until = now
-    return None if spent_until == now else spent_until
+def _study_clock_lock(
+    *, member_id: int | None, user_id: int | None, lesson_id: int, now: dt.datetime
+) -> tuple[int, dt.datetime | None, StudyProgress]:
+    """Lock the member's study clock row (creating it at `now` when missing) and read the
+    lesson's progress row: (member id, `spent_until` — None when this heartbeat opens the
+    clock —, the progress row, unsaved when new).
 
+    PostgreSQL: one statement. The clock upsert takes the member's row lock first; the progress
+    row is then read FOR UPDATE, which returns its newest committed version even when another
+    heartbeat of the member changed it while this one waited for the clock (the statement's
+    snapshot alone would be older). A progress row that does not exist yet earns nothing
+    anyway (no previous heartbeat)."""
+    if connection.vendor == "postgresql":
+        column = "id" if member_id is not None else "user_id"
+        with connection.cursor() as cursor:
+            cursor.execute(_CLOCK_LOCK_SQL.format(column=column), [now, member_id or user_id, lesson_id])
+            row = cursor.fetchone()
+        if row is None:
+            raise PermissionDenied(NOT_A_MEMBER)
+        member_id, spent_until, progress_id, intervals, watched, position, heartbeat_at, completed_at, created = row
+        if progress_id is None:
+            progress = StudyProgress(member_id=member_id, lesson_id=lesson_id)
+        else:
+            if isinstance(intervals, str):
+                intervals = json.loads(intervals)
+            progress = StudyProgress(
+                pk=progress_id,
+                member_id=member_id,
+                lesson_id=lesson_id,
+                intervals=intervals,
+                watched_seconds=watched,
+                last_position=position,
+                last_heartbeat_at=heartbeat_at,
+                completed_at=completed_at,
+                created_at=created,
+            )
+            progress._state.adding = False
+    else:  # SQLite: the immediate write transaction already holds the database lock
+        if member_id is None:
+            member_id = Member.objects.filter(user_id=user_id).values_list("pk", flat=True).first()
+            if member_id is None:
+                raise PermissionDenied(NOT_A_MEMBER)
+        spent_until = StudyClock.objects.filter(member_id=member_id).values_list("spent_until", flat=True).first()
+        if spent_until is None:
+            StudyClock.objects.create(member_id=member_id, spent_until=now)
+            spent_until = now
+        progress = StudyProgress.objects.filter(member_id=member_id, lesson_id=lesson_id).first()
+        if progress is None:
+            progress = StudyProgress(member_id=member_id, lesson_id=lesson_id)
+    return member_id, (None if spent_until == now else spent_until), progress
+
+
+NOT_A_MEMBER = "只有党员本人的观看才记录学习进度。"
 
 _CLOCK_LOCK_SQL = """
-    INSERT INTO courses_studyclock (member_id, spent_until) VALUES (%s, %s)
-    ON CONFLICT (member_id) DO UPDATE SET spent_until = courses_studyclock.spent_until
-    RETURNING spent_until
+    WITH clock AS (
+        INSERT INTO courses_studyclock AS c (member_id, spent_until)
+        SELECT m.id, %s FROM members_member m WHERE m.{column} = %s
+        ON CONFLICT (member_id) DO UPDATE SET spent_until = c.spent_until
+        RETURNING c.member_id, c.spent_until
+    )
+    SELECT clock.member_id, clock.spent_until, p.id, p.intervals, p.watched_seconds, p.last_position,
+           p.last_heartbeat_at, p.completed_at, p.created_at
+    FROM clock LEFT JOIN LATERAL (
+        SELECT id, intervals, watched_seconds, last_position, last_heartbeat_at, completed_at, created_at
+        FROM courses_studyprogress
+        WHERE member_id = clock.member_id AND lesson_id = %s
+        FOR UPDATE
+    ) p ON true
 """
 
 # One statement writes the heartbeat: the progress row (upsert), the day's credited seconds
