@@ -28,9 +28,9 @@ urlpatterns = [
     path("reflections/", include("lms.reflections.urls")),
     path("roster/", include("lms.roster.urls")),
     path("notifications/", include("lms.notifications.urls")),
-    path("records/", include("lms.records.urls")),
     path("learn/", include("courses.urls")),
     path("quizzes/", include("lms.quizzes.urls")),
+    path("records/", include("lms.records.urls")),
     path("", include("media.urls")),  # MEDIA_URL: every file through the policy
     path("teachers/", include("teachers.urls")),
     path("search/", include("search.urls")),

@@ -43,6 +43,11 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "points.view_pointrule",
         "points.view_pointentry",
         "reflections.view_reflection",
+        # quizzes: which courses' quizzes is Wagtail's page permissions (lms.quizzes.selectors)
+        *_crud("quizzes.quiz"),
+        *_crud("quizzes.question"),
+        "quizzes.view_attempt",
+        "quizzes.view_quizpass",
     ],
     DEPARTMENT_STAFF_GROUP: [
         "wagtailadmin.access_admin",
@@ -84,6 +89,8 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "points.view_pointrule",
         "points.view_pointentry",
         "reflections.view_reflection",
+        "quizzes.view_attempt",
+        "quizzes.view_quizpass",
     ],
 }
 ROLE_GROUPS = {"school": SCHOOL_STAFF_GROUP, "department": DEPARTMENT_STAFF_GROUP}

@@ -24,6 +24,7 @@ from tests.factories import MemberFactory, OrganizationTree, StaffUserFactory, U
 from tests.factories.courses import make_course, make_index, make_lesson, ready_video
 from tests.factories.foundation import TeachingPointFactory
 from tests.factories.training import AnnualPlanFactory, ClassFactory, PlannedClassFactory, SessionFactory, mark
+from tests.lms.points.door_rows import points_rows, reflection_rows
 from tests.lms.quizzes.door_rows import quiz_rows
 
 PASSWORD = "Test@12345"
@@ -126,7 +127,7 @@ def _live_rows(town: Town, letter: str) -> None:
 
 # Rows of apps that register admin viewsets over their own models: one per town, so every
 # scoped viewset has another town's row to be refused. A new app adds its builder here.
-EXTRA_ROWS = {"live": _live_rows, "quizzes": quiz_rows}
+EXTRA_ROWS = {"live": _live_rows, "quizzes": quiz_rows, "points": points_rows, "reflections": reflection_rows}
 
 
 def build_door_world() -> DoorWorld:
