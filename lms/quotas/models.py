@@ -38,6 +38,11 @@ def default_at_risk_from(year: int) -> dt.date:
     return dt.date(year, 10, 1)
 
 
+# A branch or town whose share of members meeting every rule is below this is warned about,
+# until the department sets the year's own share (QuotaYear.coverage_warning_share).
+DEFAULT_WARNING_SHARE = Decimal("0.60")
+
+
 class QuotaYear(models.Model):
     """A year whose rules are open for evaluation, with the two thresholds staff tune:
     from which day an unmet rule becomes a warning, and the coverage share below which a
@@ -51,7 +56,7 @@ class QuotaYear(models.Model):
         "覆盖率预警线",
         max_digits=4,
         decimal_places=2,
-        default=Decimal("0.60"),
+        default=DEFAULT_WARNING_SHARE,
         validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("1"))],
         help_text="支部或镇街年度达标率低于此比例时预警（0–1）",
     )

@@ -64,7 +64,15 @@ from django.utils import timezone
 from courses.credit import seconds_per_hour, seconds_to_study_hours
 from lms.members.models import Member, MemberCategory, MemberCategoryPeriod
 
-from .models import QuotaRule, QuotaYear, RuleKind, RuleStatus, SchoolTier, default_at_risk_from
+from .models import (
+    DEFAULT_WARNING_SHARE,
+    QuotaRule,
+    QuotaYear,
+    RuleKind,
+    RuleStatus,
+    SchoolTier,
+    default_at_risk_from,
+)
 
 ARTICLE_20 = "《中国共产党党员教育管理工作条例》（2019年）第二十条"
 
@@ -152,7 +160,12 @@ class YearRules:
 def year_rules(year: int) -> YearRules:
     qyear = QuotaYear.objects.filter(year=year).first()
     if qyear is None:
-        rules, at_risk_from, share, saved = default_rules(year), default_at_risk_from(year), Decimal("0.60"), False
+        rules, at_risk_from, share, saved = (
+            default_rules(year),
+            default_at_risk_from(year),
+            DEFAULT_WARNING_SHARE,
+            False,
+        )
     else:
         rules = list(QuotaRule.objects.filter(year=year).select_related("quiz"))
         at_risk_from, share, saved = qyear.at_risk_from, qyear.coverage_warning_share, True

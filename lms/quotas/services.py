@@ -17,7 +17,7 @@ from lms.members.models import Member
 # Member history writes belong to lms.members; still importable from here.
 from lms.members.services import member_branch_move, member_category_set  # noqa: F401
 
-from .models import MemberYearStatus, QuotaRefresh, QuotaRule, QuotaYear, RuleKind
+from .models import DEFAULT_WARNING_SHARE, MemberYearStatus, QuotaRefresh, QuotaRule, QuotaYear, RuleKind
 from .rules import default_rules
 
 
@@ -38,7 +38,7 @@ def quota_year_open(*, year: int, copy_from: int | None = None, actor=None) -> Q
     qyear = QuotaYear(
         year=year,
         at_risk_from=at_risk_from,
-        coverage_warning_share=source.coverage_warning_share if source else Decimal("0.60"),
+        coverage_warning_share=source.coverage_warning_share if source else DEFAULT_WARNING_SHARE,
     )
     qyear.full_clean()
     qyear.save()

@@ -28,6 +28,7 @@ class IsVideoStaff(permissions.BasePermission):
 
 
 def _as_drf_error(exc: DjangoValidationError, field: str = "file") -> ValidationError:
+    """An upload refusal belongs to the file field (the one handler would answer `detail`)."""
     return ValidationError({field: exc.messages})
 
 
@@ -71,11 +72,7 @@ class VideoViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Dest
     @extend_schema(summary="重试处理失败的视频", request=None, responses={202: VideoSerializer})
     @action(detail=True, methods=["post"])
     def retry(self, request, pk=None):
-        video = self.get_object()
-        try:
-            video = video_retry(video=video, actor=request.user)
-        except DjangoValidationError as exc:
-            raise ValidationError({"detail": exc.messages}) from exc
+        video = video_retry(video=self.get_object(), actor=request.user)  # refusals: lms/api_errors.py
         return Response(VideoSerializer(video).data, status=status.HTTP_202_ACCEPTED)
 
     def perform_destroy(self, instance):
