@@ -18,6 +18,9 @@ STEPS = [
     "lms.training.demo",  # plans, classes, sessions, enrolment, attendance, credited days
     "courses.demo",  # catalog, demo videos through the real pipeline, online study (tops up class 学时)
     "lms.quizzes.demo",  # the annual 党章党规 test and a lesson quiz (after the catalog)
+    "lms.schools.demo",  # 网上展厅: photos, introductions and a video tour of the teaching points
+    "lms.reflections.demo",  # 学习心得 after classes, reviewed by branch secretaries
+    "lms.points.demo",  # this year's points rules and every member's points from the facts above
     "teachers.demo_evaluations",  # trainee evaluations of the sessions taught
     "lms.quotas.demo",  # quota rules and warnings
     "search.demo",  # search index
