@@ -180,7 +180,7 @@ CATALOG: list[tuple[str, str, list[str], float, str, list[str]]] = [
 ]
 
 CITY_SCHOOL = f"中共{COUNTY}委党校"
-# The school offering a course (名称 as lms.portal.demo creates them); courses not listed are
+# The school offering a course (名称 as lms.schools.demo_schools creates them); courses not listed are
 # published by the organisation department. Town schools offer the courses of their practice,
 # so that search's 党校层级 filter has something to tell apart in the demo.
 COURSE_SCHOOLS = {
@@ -208,7 +208,7 @@ LESSON_BODY = (
 TRANSCRIPT = "同志们好。今天我们学习“{title}”。（本文字稿供听力不便或网络不佳时阅读。）"
 BATCH = 5000
 YEAR_TARGET_HOURS = 32  # the 学时 rule the top-up aims at (quotas' default; see lms.quotas.rules)
-# Share of members who reach the yearly 学时 by December, per town (in lms.portal.demo.TOWNS
+# Share of members who reach the yearly 学时 by December, per town (in lms.demo.TOWNS
 # order, cycled): a county is uneven, and the dashboard's town chart should show it.
 TOWN_DILIGENCE = [0.92, 0.9, 0.86, 0.88, 0.8, 0.84, 0.9, 0.72, 0.82, 0.87, 0.76]
 
