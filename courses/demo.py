@@ -22,12 +22,13 @@ import time
 from decimal import Decimal
 
 from django.core.files.base import ContentFile
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 from wagtail.documents import get_document_model
 from wagtail.models import Page, Site
 
 from lms.demo import COUNTY
+from lms.demo_bulk import rows_copy
 from lms.members.models import Member, MemberCategory
 from lms.schools.models import PartySchool
 
@@ -365,21 +366,7 @@ class _RowWriter:
     def flush(self) -> None:
         if not self.rows:
             return
-        if connection.vendor == "postgresql":
-            columns = ", ".join(self.model._meta.get_field(f).column for f in self.fields)
-            with connection.cursor() as cursor:
-                with cursor.cursor.copy(f"COPY {self.model._meta.db_table} ({columns}) FROM STDIN") as copy:
-                    for row in self.rows:
-                        copy.write_row(row)
-        else:
-            columns = [self.model._meta.get_field(f).column for f in self.fields]
-            sql = (
-                f"INSERT INTO {self.model._meta.db_table} ({', '.join(columns)}) "
-                f"VALUES ({', '.join(['%s'] * len(columns))})"
-            )
-            with connection.cursor() as cursor:
-                cursor.executemany(sql, self.rows)
-        self.count += len(self.rows)
+        self.count += rows_copy(self.model, self.fields, self.rows)
         self.rows = []
 
 

@@ -16,8 +16,7 @@ credited day carries the hours really scheduled (about 6 h); the credited-day ru
 (lms.training.credit, applied here to the same in-memory data) decides the days and hours.
 Most trainees attend; a few attend only the lecture (their day is not credited); a few are absent.
 Classes after today have enrolments but no attendance. The member ``dangyuan`` is enrolled in
-a class at 伦镇 whose sign-in session starts this half hour, so the QR sign-in can be tried
-right after seeding. Next year's plans of 伦镇 and 房寺镇 await approval.
+today's demo classes (lms.training.demo_today). Next year's plans of 伦镇 and 房寺镇 await approval.
 
 Rows are written with COPY on PostgreSQL (executemany elsewhere).
 """
@@ -26,18 +25,18 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from contextlib import contextmanager
 
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from lms.accounts.models import User
+from lms.demo_bulk import bulk_load, rows_copy
 from lms.members.models import Member
 from lms.schools.models import PartySchool, TeachingPoint
 from teachers.models import Teacher
 from teachers.selectors import roster_teachers
 
-from .credit import credited_days_for, credited_days_recompute, seconds_to_hours
+from .credit import credited_days_for, seconds_to_hours
 from .models import AnnualPlan, Attendance, ClassSession, CreditedDay, Enrollment, PlannedClass, TrainingClass
 from .template import MANDATORY_KINDS, check_template
 
@@ -67,78 +66,6 @@ TOWN_TOPICS = [
 ]
 OPTIONAL_TITLES = ["观看警示教育片", "红色歌曲合唱", "重温党史故事", "党员志愿服务实践", "交流研讨"]
 LECTURES = ["新时代党的建设总要求", "深入学习贯彻党的创新理论", "基层治理能力现代化", "全面推进乡村振兴"]
-
-
-def _copy(model, fields: list[str], rows) -> int:
-    """Bulk insert plain tuples: COPY on PostgreSQL, executemany otherwise."""
-    table = model._meta.db_table
-    columns = [model._meta.get_field(f).column for f in fields]
-    n = 0
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            sql = f"COPY {table} ({', '.join(columns)}) FROM STDIN"
-            with cursor.cursor.copy(sql) as copy:
-                for row in rows:
-                    copy.write_row(row)
-                    n += 1
-        else:
-            placeholders = ", ".join(["%s"] * len(columns))
-            sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({placeholders})"
-            batch = []
-            for row in rows:
-                batch.append(row)
-                if len(batch) >= 5000:
-                    cursor.executemany(sql, batch)
-                    n += len(batch)
-                    batch = []
-            if batch:
-                cursor.executemany(sql, batch)
-                n += len(batch)
-    return n
-
-
-@contextmanager
-def _bulk_load(*models):
-    """On PostgreSQL, drop the secondary indexes, unique and foreign-key constraints of the
-    given (empty) tables while millions of rows are copied in, then recreate them: one sort
-    per index and one validating join per foreign key instead of per-row index maintenance and
-    millions of deferred trigger events at commit. Elsewhere a no-op."""
-    if connection.vendor != "postgresql":
-        yield
-        return
-    saved: list[tuple[str, str, str]] = []  # (kind, table/name, ddl)
-    with connection.cursor() as cursor:
-        # Fire earlier steps' deferred FK checks now: ALTER TABLE refuses pending trigger events.
-        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-        for model in models:
-            table = model._meta.db_table
-            cursor.execute(
-                "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint "
-                "WHERE conrelid = %s::regclass AND contype IN ('f', 'u')",
-                [table],
-            )
-            constraints = cursor.fetchall()
-            cursor.execute(
-                "SELECT i.indexname, i.indexdef FROM pg_indexes i WHERE i.tablename = %s "
-                "AND i.indexname NOT IN (SELECT conname FROM pg_constraint WHERE conrelid = %s::regclass)",
-                [table, table],
-            )
-            indexes = cursor.fetchall()
-            for name, definition in constraints:
-                cursor.execute(f'ALTER TABLE "{table}" DROP CONSTRAINT "{name}"')
-                saved.append(("constraint", table, f'ALTER TABLE "{table}" ADD CONSTRAINT "{name}" {definition}'))
-            for name, definition in indexes:
-                cursor.execute(f'DROP INDEX "{name}"')
-                saved.append(("index", table, definition))
-    yield
-    with connection.cursor() as cursor:
-        for kind in ("index", "constraint"):
-            for k, _table, ddl in saved:
-                if k == kind:
-                    cursor.execute(ddl)
-        for model in models:
-            cursor.execute(f'ANALYZE "{model._meta.db_table}"')
-        cursor.execute("SET CONSTRAINTS ALL DEFERRED")
 
 
 def _working_days(year: int) -> list[dt.date]:
@@ -299,14 +226,12 @@ def seed(ctx) -> None:
     per_class = max(10, round(TRAININGS_PER_MEMBER * len(rows) / (n_classes * (1 - NONCOMPLIANT))))
     first_year = ctx.year - ctx.years + 1
     totals = defaultdict(int)
-    with _bulk_load(Enrollment, Attendance, CreditedDay):
+    with bulk_load(Enrollment, Attendance, CreditedDay):
         for year in range(first_year, ctx.year + 1):
             _seed_year(
                 ctx, rng, year, city, towns, schools, points_by_town, all_points, reviewer, pools, per_class, totals
             )
     _next_year_plans(ctx, rng, towns, per_class)
-    _demo_recent_class(ctx, rng, towns, points_by_town)
-    _demo_live_class(ctx, rng, towns, points_by_town)
     ctx.log(
         f"  班次 {totals['classes']}（不符合5+1+N {totals['noncompliant']}），报名 {totals['enrollments']}，"
         f"出勤记录 {totals['attendance']}，认定培训日 {totals['credited_days']}"
@@ -449,9 +374,9 @@ def _seed_year(ctx, rng, year, city, towns, schools, points_by_town, all_points,
         for (m, day), secs in credited_days_for(sessions, present).items():
             credit_rows.append((m, day, c.pk, c.school.tier, c.is_rotation, seconds_to_hours(secs)))
     TrainingClass.objects.bulk_update(resized, ["capacity"])
-    totals["enrollments"] += _copy(Enrollment, ["training_class", "member", "created_at"], enrol_rows)
-    totals["attendance"] += _copy(Attendance, ["session", "member", "present", "source", "signed_at"], att_rows)
-    totals["credited_days"] += _copy(
+    totals["enrollments"] += rows_copy(Enrollment, ["training_class", "member", "created_at"], enrol_rows)
+    totals["attendance"] += rows_copy(Attendance, ["session", "member", "present", "source", "signed_at"], att_rows)
+    totals["credited_days"] += rows_copy(
         CreditedDay, ["member", "day", "training_class", "school_tier", "is_rotation", "hours"], credit_rows
     )
     totals["classes"] += len(classes)
@@ -480,113 +405,3 @@ def _next_year_plans(ctx, rng, towns, per_class) -> None:
                 for q, (title, module) in enumerate(rng.sample(TOWN_TOPICS, 4), start=1)
             ]
         )
-
-
-def _demo_recent_class(ctx, rng, towns, points_by_town) -> None:
-    """A class at 伦镇 held two days ago that dangyuan and shuji sat through, with their days
-    credited: teachers can be rated right after seeding (the window is
-    TEACHER_EVALUATION_WINDOW_DAYS), and the member's pages show a recent training."""
-    town = next((t for t in towns if t.region == "伦镇"), towns[0] if towns else None)
-    if town is None:
-        return
-    day = timezone.localdate() - dt.timedelta(days=2)
-    c = TrainingClass.objects.create(
-        title=f"{town.region}{day.year}年党员冬训专题班（演示）",
-        school=town,
-        module="general",
-        audiences=["ordinary"],
-        start_date=day,
-        end_date=day,
-        capacity=80,
-        place=f"{town.name}报告厅",
-        status=TrainingClass.Status.PUBLISHED,
-        published_at=_at(day - dt.timedelta(days=7), 9),
-    )
-    bookings = _Bookings()
-    for teacher_id, point_id in ClassSession.objects.filter(starts_at__date=day).values_list(
-        "teacher_id", "teaching_point_id"
-    ):
-        bookings.teachers[day].add(teacher_id)
-        bookings.points[day].add(point_id)
-    sessions, _ = _sessions_for(rng, c, bookings, points_by_town.get(town.pk, []), _roster_teachers(day.year))
-    sessions = [s for s in sessions if s.kind != Kind.TEACHING_POINT or s.teaching_point_id]
-    ClassSession.objects.bulk_create(sessions)
-    result = check_template(c)
-    c.is_compliant, c.compliance_missing = result.ok, result.missing
-    c.save(update_fields=["is_compliant", "compliance_missing"])
-    demo = list(Member.objects.filter(user__username__in=["dangyuan", "shuji"]).values_list("id", flat=True))
-    others = list(
-        Member.objects.filter(branch__town=town, is_active=True).exclude(id__in=demo).values_list("id", flat=True)[:30]
-    )
-    trainees = demo + others
-    Enrollment.objects.bulk_create([Enrollment(training_class=c, member_id=m) for m in trainees])
-    saved = list(ClassSession.objects.filter(training_class=c))
-    Attendance.objects.bulk_create(
-        [Attendance(session=s, member_id=m, present=True, source=Attendance.Source.QR) for s in saved for m in trainees]
-    )
-    credited_days_recompute(c, trainees)
-
-
-def _demo_live_class(ctx, rng, towns, points_by_town) -> None:
-    """A published class at 伦镇 whose sign-in opens now, with dangyuan and shuji enrolled."""
-    town = next((t for t in towns if t.region == "伦镇"), towns[0] if towns else None)
-    if town is None:
-        return
-    local = timezone.localtime()
-    start = local.replace(minute=0 if local.minute < 30 else 30, second=0, microsecond=0)
-    c = TrainingClass.objects.create(
-        title=f"{town.region}{local.year}年党员集中培训班（演示）",
-        school=town,
-        module="general",
-        audiences=["ordinary"],
-        start_date=start.date(),
-        end_date=(start + dt.timedelta(hours=8)).date(),
-        capacity=80,
-        place=f"{town.name}报告厅",
-        status=TrainingClass.Status.PUBLISHED,
-        published_at=timezone.now(),
-    )
-    busy_teachers = set(
-        ClassSession.objects.filter(starts_at__date=start.date(), teacher__isnull=False).values_list(
-            "teacher_id", flat=True
-        )
-    )
-    busy_points = set(
-        ClassSession.objects.filter(starts_at__date=start.date(), teaching_point__isnull=False).values_list(
-            "teaching_point_id", flat=True
-        )
-    )
-    teachers = [t for t in _roster_teacher_ids(start.year) if t not in busy_teachers]
-    jiangshi = (
-        User.objects.filter(username="jiangshi", teacher__isnull=False).values_list("teacher__id", flat=True).first()
-    )
-    teacher = jiangshi if jiangshi in teachers else (teachers[0] if teachers else None)
-    points = [p for p in points_by_town.get(town.pk, []) if p not in busy_points]
-    plan = [
-        (Kind.SIGN_IN, 0, 30, {}),
-        (Kind.ANTHEM, 30, 40, {}),
-        (Kind.OATH, 40, 60, {}),
-        (Kind.CONSTITUTION, 60, 120, {}),
-        (Kind.LEADER_LECTURE, 130, 210, {"teacher_id": teacher, "title": rng.choice(LECTURES)}),
-        (Kind.TEACHING_POINT, 300, 450, {"teaching_point_id": points[0] if points else None}),
-    ]
-    sessions = [
-        ClassSession(
-            training_class=c,
-            kind=kind,
-            starts_at=start + dt.timedelta(minutes=a),
-            ends_at=start + dt.timedelta(minutes=b),
-            room=c.place if kind != Kind.TEACHING_POINT else "",
-            **kw,
-        )
-        for kind, a, b, kw in plan
-    ]
-    ClassSession.objects.bulk_create([s for s in sessions if s.kind != Kind.TEACHING_POINT or s.teaching_point_id])
-    result = check_template(c)
-    c.is_compliant, c.compliance_missing = result.ok, result.missing
-    c.save(update_fields=["is_compliant", "compliance_missing"])
-    demo = list(Member.objects.filter(user__username__in=["dangyuan", "shuji"]).values_list("id", flat=True))
-    others = list(
-        Member.objects.filter(branch__town=town, is_active=True).exclude(id__in=demo).values_list("id", flat=True)[:40]
-    )
-    Enrollment.objects.bulk_create([Enrollment(training_class=c, member_id=m) for m in demo + others])

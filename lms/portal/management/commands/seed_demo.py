@@ -16,6 +16,7 @@ STEPS = [
     "lms.accounts.demo",  # one login per role
     "teachers.demo",  # the teacher pool (263 teachers) and its rosters
     "lms.training.demo",  # plans, classes, sessions, enrolment, attendance, credited days
+    "lms.training.demo_today",  # at 伦镇: a class two days ago to rate, one whose sign-in opens now
     "courses.demo",  # catalog, demo videos through the real pipeline, online study (tops up class 学时)
     "lms.quizzes.demo",  # the annual 党章党规 test and a lesson quiz (after the catalog)
     "lms.schools.demo",  # 网上展厅: photos, introductions and a video tour of the teaching points
