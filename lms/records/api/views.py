@@ -27,7 +27,11 @@ from .serializers import (
     VerificationSerializer,
 )
 
-BINARY = {200: OpenApiResponse(OpenApiTypes.BINARY), 404: OpenApiResponse(description="不在调用者范围内或不存在")}
+
+def _file(content_type: str, description: str) -> dict:
+    """A file answer under its own media type; the JSON error answers (401/403/404) are added to
+    every operation by lms.api_schema.document_error_responses."""
+    return {(200, content_type): OpenApiResponse(OpenApiTypes.BINARY, description=description)}
 
 
 def _member(request, pk: int) -> Member:
@@ -67,7 +71,9 @@ class MyArchiveView(APIView):
         return Response(ArchiveSerializer(selectors.member_archive(member)).data)
 
 
-@extend_schema(tags=["records"], responses=BINARY, description="学习档案PDF（范围同上）。")
+@extend_schema(
+    tags=["records"], responses=_file("application/pdf", "学习档案PDF"), description="学习档案PDF（范围同上）。"
+)
 class ArchivePdfView(APIView):
     permission_classes = [IsAuthenticated]
 
@@ -77,7 +83,9 @@ class ArchivePdfView(APIView):
         return _download(content, f"{member.name}-学习档案.pdf", "application/pdf")
 
 
-@extend_schema(tags=["records"], responses=BINARY, description="学习档案Excel（范围同上）。")
+@extend_schema(
+    tags=["records"], responses=_file(XLSX_CONTENT_TYPE, "学习档案Excel"), description="学习档案Excel（范围同上）。"
+)
 class ArchiveXlsxView(APIView):
     permission_classes = [IsAuthenticated]
 
@@ -133,7 +141,11 @@ class ArchiveJobDetailView(APIView):
         return Response(ArchiveJobSerializer(job).data)
 
 
-@extend_schema(tags=["records"], responses=BINARY, description="下载打印好的压缩包（仅申请人）。")
+@extend_schema(
+    tags=["records"],
+    responses=_file("application/zip", "学习档案压缩包（每人一份PDF；整个支部另附汇总表）"),
+    description="下载打印好的压缩包（仅申请人）；尚未完成或文件已清理时为404。",
+)
 class ArchiveJobDownloadView(APIView):
     permission_classes = [IsAuthenticated]
 
@@ -160,7 +172,9 @@ class CertificateListView(APIView):
         return Response(CertificateSerializer(qs, many=True).data)
 
 
-@extend_schema(tags=["records"], responses=BINARY, description="证书PDF（含验证码和二维码）。")
+@extend_schema(
+    tags=["records"], responses=_file("application/pdf", "结业证书PDF"), description="证书PDF（含验证码和二维码）。"
+)
 class CertificatePdfView(APIView):
     permission_classes = [IsAuthenticated]
 
