@@ -88,9 +88,9 @@ def test_archive_xlsx_neutralises_formula_names(roles, world):
 # --- one source of truth ---------------------------------------------------------------------
 
 
-def test_archive_figures_equal_quota_figures(roles, world):
-    """Days, hours, the five-year window and every rule's status and actual, per year, are
-    the quota evaluation's — and the stored summary the dashboards read."""
+def _two_years_of_study(roles) -> tuple[dt.date, int]:
+    """Member A: this year's closed class (world) and online study; last year a two-day class in
+    town B with odd hours, and online study."""
     member = roles.member_a
     today = timezone.localdate()
     last_year = today.year - 1
@@ -101,6 +101,14 @@ def test_archive_figures_equal_quota_figures(roles, world):
     study(member, dt.date(last_year, 3, 1), 5000, lesson=lesson)
     study(member, today.replace(day=1), 4321.5, lesson=lesson)
     study(member, today.replace(day=1), 777, lesson=make_lesson(make_course(make_index(), title="党史学习")))
+    return today, last_year
+
+
+def test_archive_figures_equal_quota_figures(roles, world):
+    """Days, hours, the five-year window and every rule's status and actual, per year, are
+    the quota evaluation's — and the stored summary the dashboards read."""
+    member = roles.member_a
+    today, last_year = _two_years_of_study(roles)
 
     archive = selectors.member_archive(member, today=today)
     assert [y.year for y in archive.years][:2] == [today.year, last_year]
@@ -123,6 +131,27 @@ def test_archive_figures_equal_quota_figures(roles, world):
     assert {c["title"] for c in this.courses} == {"党章学习", "党史学习"}
     prev = next(y for y in archive.years if y.year == last_year)
     assert prev.days == 2 and prev.inperson_hours == Decimal("5.75")
+
+
+def test_archive_api_answers_what_the_quota_api_answers(roles, world, login):
+    """For a mobile app the two APIs must agree: each year of the member's archive carries the
+    same rule results (same shape), hours and all-met as 我的进度 for that year."""
+    _two_years_of_study(roles)
+    client = login(roles.member_a_user)
+    archive = client.get("/api/v1/records/me/archive/").json()
+    assert len(archive["years"]) >= 2 and all(y["results"] for y in archive["years"][:2])
+    for entry in archive["years"]:
+        quota = client.get(f"/api/v1/quotas/progress/me/?year={entry['year']}").json()
+        assert entry["results"] == quota["results"], entry["year"]
+        assert (entry["all_met"], entry["inperson_hours"], entry["online_hours"]) == (
+            quota["all_met"],
+            quota["inperson_hours"],
+            quota["online_hours"],
+        ), entry["year"]
+    staff = login(roles.town_a_staff)
+    this_year = staff.get(f"/api/v1/records/members/{roles.member_a.pk}/archive/").json()["years"][0]
+    quota = staff.get(f"/api/v1/quotas/progress/members/{roles.member_a.pk}/?year={this_year['year']}").json()
+    assert this_year["results"] == quota["results"]
 
 
 def test_archive_page_shows_the_quota_figures(roles, world, login):
