@@ -2,7 +2,6 @@
 derives entries from the stored facts."""
 
 import datetime as dt
-import threading
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -14,6 +13,7 @@ from lms.points.models import PointEntry, PointKind, PointRule
 from lms.points.rules import award_for, streak_length
 from lms.points.selectors import member_points_total
 from lms.points.services import Fact, points_award, points_members_sync
+from tests.concurrency import at_once
 from tests.factories.quotas import a_lesson, credit, make_class, study
 
 D = dt.date
@@ -135,34 +135,13 @@ def test_points_never_count_toward_quotas(roles):
     assert before == after
 
 
-def _run_parallel(n, target):
-    barrier = threading.Barrier(n)
-    results, errors = [], []
-
-    def worker(i):
-        try:
-            barrier.wait()
-            results.append(target(i))
-        except Exception as exc:  # noqa: BLE001 - reported below
-            errors.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=worker, args=(i,)) for i in range(n)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    return results, errors
-
-
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_duplicate_events_earn_once(roles):
     if connection.vendor != "postgresql":
         pytest.skip("row locks need PostgreSQL")
     m = roles.member_a
-    results, errors = _run_parallel(8, lambda i: points_award(fact=lesson_fact(m, 1)))
+    results, errors = at_once(8, lambda i: points_award(fact=lesson_fact(m, 1)))
     assert errors == []
     assert sum(1 for r in results if r is not None) == 1
     assert PointEntry.objects.filter(member=m).count() == 1
@@ -175,7 +154,7 @@ def test_concurrent_events_respect_the_daily_cap(roles):
     if connection.vendor != "postgresql":
         pytest.skip("row locks need PostgreSQL")
     m = roles.member_a
-    results, errors = _run_parallel(10, lambda i: points_award(fact=lesson_fact(m, i)))
+    results, errors = at_once(10, lambda i: points_award(fact=lesson_fact(m, i)))
     assert errors == []
     assert PointEntry.objects.filter(member=m).count() == 10
     assert member_points_total(m, 2025) == 10  # 2 each, 10 a day, however they interleave
@@ -190,7 +169,7 @@ def test_concurrent_sweeps_write_each_entry_once(roles):
     lesson = a_lesson()
     for day in range(1, 6):
         study(m, D(2025, 8, day), 900, lesson=lesson)
-    results, errors = _run_parallel(4, lambda i: points_members_sync(member_ids=[m.pk], year=2025))
+    results, errors = at_once(4, lambda i: points_members_sync(member_ids=[m.pk], year=2025))
     assert errors == []
     assert sum(results) == 5
     assert member_points_total(m, 2025) == 1 + 2 + 3 + 4 + 5

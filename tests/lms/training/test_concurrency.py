@@ -1,16 +1,16 @@
 """Concurrent requests on PostgreSQL (SQLite serializes writers, so it cannot show the race)."""
 
 import datetime as dt
-import threading
 
 import pytest
-from django.db import connection, connections
+from django.db import connection
 from django.utils import timezone
 
 from lms.training import signin
 from lms.training.models import Attendance, CreditedDay, Enrollment
 from lms.training.services.attendance import attendance_sign_in_token
 from lms.training.services.enrollment import enrollment_add
+from tests.concurrency import at_once
 from tests.factories import MemberFactory
 from tests.factories.training import compliant_class, enrol
 
@@ -21,27 +21,6 @@ pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 def _postgres_only():
     if connection.vendor != "postgresql":
         pytest.skip("needs PostgreSQL (row locks and concurrent transactions)")
-
-
-def _run_threads(n, target):
-    barrier = threading.Barrier(n)
-    errors = []
-
-    def worker(i):
-        try:
-            barrier.wait()
-            target(i)
-        except Exception as exc:  # noqa: BLE001 - collected and asserted below
-            errors.append(exc)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=worker, args=(i,)) for i in range(n)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    return errors
 
 
 def test_concurrent_sign_ins_of_one_member_make_one_row(roles, points):
@@ -57,7 +36,7 @@ def test_concurrent_sign_ins_of_one_member_make_one_row(roles, points):
     def sign(_):
         results.append(attendance_sign_in_token(user=roles.member_a_user, token=token)[1])
 
-    errors = _run_threads(8, sign)
+    _, errors = at_once(8, sign)
     assert errors == []
     assert Attendance.objects.filter(session=s, member=roles.member_a).count() == 1
     assert results.count(True) == 1 and len(results) == 8
@@ -73,6 +52,6 @@ def test_concurrent_enrolments_never_exceed_capacity(roles):
     def add(i):
         enrollment_add(user=roles.town_a_staff, training_class=c, member_ids=[members[i].pk])
 
-    errors = _run_threads(8, add)
+    _, errors = at_once(8, add)
     assert Enrollment.objects.filter(training_class=c).count() == 3
     assert len(errors) == 5 and all("名额不足" in str(e) for e in errors)
