@@ -4,7 +4,8 @@ member, a town school's staff and the county's organization department, in one d
 
 - stateless: valid and invalid (negative) inputs for each operation;
 - stateful: chains of calls that feed one response's ids into the next request (links
-  schemathesis infers from the schema), per role.
+  schemathesis infers from the schema), per role — in test_api_sequences.py, so that the two
+  run in parallel test processes.
 
 No response may be a server error, use a status code the schema does not document, or break
 its documented schema or content type. Both runs are bounded (SCHEMATHESIS_MAX_EXAMPLES,
@@ -85,33 +86,3 @@ def test_api_conforms_to_its_schema(case, world):
     """Each generated request (valid or not) is sent once per role."""
     for role in ROLES:
         case.call_and_validate(headers={**world.basic_auth(role), "Host": "testserver"}, checks=CHECKS)
-
-
-@pytest.mark.slow
-@pytest.mark.parametrize("role", ROLES)
-def test_api_call_sequences_as_each_role(world, role):
-    """Stateful: list → detail → action chains with the ids the API itself returned."""
-    headers = {**world.basic_auth(role), "Host": "testserver"}
-    calls = []
-
-    class Sequences(_load([GenerationMode.POSITIVE]).include(path_regex=API).as_state_machine()):
-        def get_call_kwargs(self, case):
-            return {"headers": headers}
-
-        def validate_response(self, response, case, additional_checks=None, **kwargs):
-            calls.append(response.status_code)
-            case.validate_response(response, checks=CHECKS, transport_kwargs=kwargs or None)
-
-    Sequences.run(
-        settings=hypothesis_settings(
-            max_examples=STATEFUL_EXAMPLES,
-            stateful_step_count=5,
-            deadline=None,
-            derandomize=True,
-            database=None,
-            phases=[Phase.generate],
-            suppress_health_check=list(HealthCheck),
-        )
-    )
-    assert len(calls) > STATEFUL_EXAMPLES, "no scenario went beyond its first call"
-    assert any(200 <= code < 300 for code in calls), f"{role}: no call succeeded ({sorted(set(calls))})"
