@@ -16,15 +16,17 @@ from django.contrib.staticfiles.storage import staticfiles_storage
 from django.templatetags.static import static
 from django.urls import reverse
 
-from .icons import SIZES, icon_name
+from .icons import FAVICON_NAME, SIZES, icon_name
 
-# Static files every member page needs (the shell); the SW fetches them at install time.
+# Static files every member page needs (the shell); the SW fetches them at install time. The
+# large install icons are not among them: only the browser's install prompt reads those.
 SHELL_STATIC = (
     "css/site.css",
     "pwa/pwa.js",
     "courses/heartbeat-queue.js",
     "courses/courses.css",
-    *(icon_name(size, maskable=False) for size in SIZES),
+    FAVICON_NAME,
+    icon_name(min(SIZES), maskable=False),  # apple-touch-icon
 )
 # Never cached, never answered from a cache: writes, the API, admin, sign-in/out, media, live.
 NEVER_CACHE_PREFIXES = (

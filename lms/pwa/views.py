@@ -69,6 +69,7 @@ def service_worker(request):
                 "shell": [reverse("pwa:offline"), *shell_static_urls()],
                 "never": list(NEVER_CACHE_PREFIXES),
                 "static": static(""),
+                "api": "/api/",
                 "banner": OFFLINE_BANNER,
             },
             ensure_ascii=False,

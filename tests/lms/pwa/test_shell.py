@@ -69,6 +69,9 @@ def test_service_worker_is_served_from_the_root_scope(client):
     for prefix in ("/api/", "/admin/", "/logout/", "/login/", "/files/"):
         assert prefix in config["never"]
     assert 'addEventListener("fetch"' in body  # Chromium's installability: a fetch handler
+    # API writes bypass the worker (static routing), so a page-hide beacon is never lost in it.
+    assert config["api"] == "/api/" and 'requestMethod: "POST"' in body and 'source: "network"' in body
+    assert "/static/pwa/icons/icon-512.png" not in config["shell"]  # only the install prompt reads it
     assert client.post("/sw.js").status_code == 405
 
 
@@ -91,6 +94,11 @@ def test_pages_link_the_manifest_and_register_the_worker(roles, login):
     assert 'data-sw="/sw.js"' in body
     assert f'name="pso-user" content="{roles.member_a_user.pk}"' in body
     assert "/static/courses/heartbeat-queue.js" in body
+    # The tab's icon is fetched on every first load: a 32 px PNG, not the 192 px app icon.
+    assert 'rel="icon" type="image/png" sizes="32x32" href="/static/pwa/icons/favicon-32.png"' in body
+    with Image.open(finders.find("pwa/icons/favicon-32.png")) as favicon:
+        assert favicon.size == (32, 32)
+    assert len(open(finders.find("pwa/icons/favicon-32.png"), "rb").read()) < 1024
 
 
 def test_offline_page_needs_no_login_and_names_the_offline_mode(client):

@@ -4,7 +4,7 @@ from lms.pwa.icons import icons_write
 
 
 class Command(BaseCommand):
-    help = "Draw the app icons (PNG 192/512, plain and maskable) into lms/pwa/static/pwa/icons/."
+    help = "Draw the app icons (PNG 192/512, plain and maskable) and the favicon into lms/pwa/static/pwa/icons/."
 
     def handle(self, *args, **options):
         for path in icons_write():

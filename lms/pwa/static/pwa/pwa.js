@@ -77,15 +77,26 @@
   // --- service worker ------------------------------------------------------------------------
   var sw = navigator.serviceWorker;
   if (sw && script && script.dataset.sw) {
-    sw.register(script.dataset.sw, { scope: "/" }).catch(function () {
-      /* no service worker (private mode, old browser): the site works online as before */
-    });
+    // After the page has loaded: installing fetches the shell, which on a weak connection
+    // should not compete with the page itself (or the lesson that starts playing).
+    var register = function () {
+      sw.register(script.dataset.sw, { scope: "/" }).catch(function () {
+        /* no service worker (private mode, old browser): the site works online as before */
+      });
+    };
+    if (document.readyState === "complete") register();
+    else window.addEventListener("load", register);
     var tell = function (worker) {
       if (worker) worker.postMessage({ type: "user", user: meta("pso-user") || "anonymous" });
     };
-    sw.ready.then(function (registration) {
-      tell(sw.controller || registration.active);
-    });
+    // Only a page fresh from the server knows who is signed in: a kept copy, or the offline
+    // page kept when the worker was installed (before signing in), would name someone else
+    // and make the worker drop this member's pages.
+    if (!servedOffline) {
+      sw.ready.then(function (registration) {
+        tell(sw.controller || registration.active);
+      });
+    }
   }
 
   // --- queued heartbeats go out as soon as a page is online ------------------------------------
@@ -93,6 +104,14 @@
     var q = queue();
     if (q) q.flush();
   }
+  // navigator.onLine and its events are a hint, not a fact: a phone on a village network may say
+  // "online" with no way out, or never tell the page the network came back. So while anything
+  // waits, try again now and then; a heartbeat the server answers proves the network is back.
+  setInterval(function () {
+    var q = queue();
+    if (q && q.pending() > 0) q.flush();
+  }, 15000);
+  document.addEventListener("pso:heartbeats-sent", showOnline);
 
   // --- signing out: send what waits, then forget this member on this phone --------------------
   Array.prototype.forEach.call(document.querySelectorAll("form.logout"), function (form) {
@@ -116,17 +135,14 @@
   // --- the offline page lists the pages kept on this phone -------------------------------------
   var list = document.getElementById("offline-pages");
   if (list && window.caches) {
-    caches
-      .open("pso-pages")
-      .then(function (cache) {
-        return cache.keys();
-      })
-      .then(function (requests) {
+    caches.open("pso-pages").then(function (cache) {
+      cache.keys().then(function (requests) {
         var empty = document.getElementById("offline-empty");
         if (requests.length && empty) empty.hidden = true;
         requests.forEach(function (request) {
           var url = new URL(request.url);
-          caches.match(request).then(function (response) {
+          cache.match(request).then(function (response) {
+            if (!response) return null; // dropped meanwhile (signed out)
             return response.text().then(function (html) {
               var title = new DOMParser().parseFromString(html, "text/html").title;
               var li = document.createElement("li");
@@ -139,5 +155,6 @@
           });
         });
       });
+    });
   }
 })();

@@ -14,10 +14,26 @@ var PAGES = "pso-pages";
 var USER_KEY = "/__pso_user__";
 var NETWORK_TIMEOUT_MS = 10000;
 
+// API writes (heartbeats, the page-hide beacon) bypass this worker altogether: Chromium loses a
+// keepalive request that a page hands to its worker while the page is being unloaded (the
+// beacon on leaving a lesson never arrived), and the worker has nothing to add to a write.
+function routeWritesToNetwork(event) {
+  if (!event.addRoutes || typeof URLPattern === "undefined") return Promise.resolve();
+  return event
+    .addRoutes([
+      { condition: { requestMethod: "POST", urlPattern: new URLPattern(CONFIG.api + "*", self.location.origin) }, source: "network" },
+    ])
+    .catch(function () {
+      /* an older router: writes still pass the fetch handler below untouched */
+    });
+}
+
 self.addEventListener("install", function (event) {
   event.waitUntil(
-    caches
-      .open(SHELL)
+    routeWritesToNetwork(event)
+      .then(function () {
+        return caches.open(SHELL);
+      })
       .then(function (cache) {
         return cache.addAll(CONFIG.shell);
       })
