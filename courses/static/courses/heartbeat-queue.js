@@ -2,7 +2,12 @@
  * and lesson, until the network is back — even across page loads. They go to the same endpoint
  * as live heartbeats, and the server's wall-clock cap (courses/watch.py) decides what is
  * credited when they arrive: waiting earns nothing extra. Only the signed-in user's own
- * heartbeats are ever sent; signing out clears the queue (lms/pwa/static/pwa/pwa.js). */
+ * heartbeats are ever sent; signing out clears the queue (lms/pwa/static/pwa/pwa.js).
+ *
+ * An entry leaves the queue only once the server has answered it (peek, send, ack): a page
+ * that goes away while the request is on its way (the member taps on at the moment the network
+ * comes back) loses nothing. Sending an entry twice is harmless — the server merges intervals,
+ * so what it already has earns nothing again. */
 (function () {
   "use strict";
   var KEY = "pso-heartbeats";
@@ -63,15 +68,24 @@
     save(all);
   }
 
-  function take(url) {
+  /* What waits for `url`, left in the queue until ack(url, entry.t). */
+  function peek(url) {
+    var who = user();
+    var mine = load()[who];
+    if (!who || !mine || !mine[url]) return null;
+    var entry = mine[url];
+    return { intervals: entry.i, position: entry.p, t: entry.t };
+  }
+
+  /* The server has answered what peek() returned: drop it, unless more was added since (then
+   * the whole entry goes again with the next heartbeat; the repeated part earns nothing). */
+  function ack(url, t) {
     var who = user();
     var all = load();
     var mine = all[who];
-    if (!who || !mine || !mine[url]) return null;
-    var entry = mine[url];
+    if (!who || !mine || !mine[url] || mine[url].t !== t) return;
     delete mine[url];
     save(all);
-    return { intervals: entry.i, position: entry.p };
   }
 
   function pending() {
@@ -95,13 +109,13 @@
       body: JSON.stringify({ intervals: entry.intervals, position: entry.position }),
     }).then(
       function (r) {
-        if (r.status === 429 || r.status >= 500) add(url, entry.intervals, entry.position); // later
-        // any other refusal (lesson gone, not a member any more): the server has decided
+        // 429/5xx: stays for later; any other answer (credited, lesson gone, not a member any
+        // more): the server has decided.
+        if (r.status !== 429 && r.status < 500) ack(url, entry.t);
         return r.ok;
       },
       function () {
-        add(url, entry.intervals, entry.position);
-        return false;
+        return false; // still queued
       }
     );
   }
@@ -115,8 +129,12 @@
     var now = Date.now();
     var urls = Object.keys(mine);
     var jobs = urls.map(function (url) {
-      var entry = take(url);
-      if (!entry || now - mine[url].t > MAX_AGE_MS) return Promise.resolve(false);
+      var entry = peek(url);
+      if (!entry) return Promise.resolve(false);
+      if (now - entry.t > MAX_AGE_MS) {
+        ack(url, entry.t); // a week old: the server would credit nothing
+        return Promise.resolve(false);
+      }
       return post(url, entry, options && options.keepalive);
     });
     flushing = Promise.all(jobs).then(function (results) {
@@ -136,5 +154,5 @@
     }
   }
 
-  window.PSOHeartbeatQueue = { add: add, take: take, has: has, pending: pending, flush: flush, clear: clear };
+  window.PSOHeartbeatQueue = { add: add, peek: peek, ack: ack, has: has, pending: pending, flush: flush, clear: clear };
 })();

@@ -1,4 +1,4 @@
-/* Lesson player: native HLS where supported, else hls.js, else MP4; resumes at the last
+/* Lesson player: native HLS where it works, else hls.js, else MP4; resumes at the last
  * position; reports really-played intervals every 15 s and on page hide (sendBeacon).
  * The server decides what is credited (courses/watch.py); this only reports what played.
  * Heartbeats that fail (offline, server busy) wait in window.PSOHeartbeatQueue
@@ -19,32 +19,93 @@
     return resume > 0.5 && resume < duration - 1;
   }
 
+  // On a weak or metered connection nothing is fetched before the member presses play or
+  // 仅听声音: the poster and 时长 are on the page already, and a few hundred kbit/s should go to
+  // what they chose (a video's first segment alone is ~300 KB). Elsewhere metadata loads early.
+  var connection = navigator.connection;
+  var weak =
+    !!connection &&
+    (connection.saveData || (connection.downlink > 0 && connection.downlink < 1) || /2g/.test(connection.effectiveType || ""));
+  if (weak) video.preload = "none";
+  var wantsPlay = false; // the member pressed play (a fallback player carries on from there)
+  video.addEventListener("play", function () {
+    wantsPlay = true;
+  });
+
+  // Native HLS first where the browser claims it (iOS/Android, Safari, current Chromium); a
+  // claim is not a promise (a browser may say "maybe" and then fail on the playlist), so an
+  // error before the first frame falls back to hls.js (loaded then, from the project's own
+  // static files: data-hlsjs) and then to the MP4.
   var hls = null;
+  var attachId = 0;
   function attach(src) {
+    attachId += 1;
     if (src && video.canPlayType("application/vnd.apple.mpegurl")) {
+      var mine = attachId;
+      var fallback = function () {
+        video.removeEventListener("error", fallback);
+        if (mine !== attachId || video.readyState > 0) return; // played, or replaced since
+        viaHlsJs(src, function (mode) { ds.mode = mode; });
+      };
+      video.addEventListener("error", fallback);
+      video.addEventListener("loadedmetadata", function () { video.removeEventListener("error", fallback); }, { once: true });
       video.src = src;
       return "native-hls";
     }
+    var mode = "none";
+    viaHlsJs(src, function (m) { mode = m; ds.mode = m; });
+    return mode;
+  }
+
+  function viaHlsJs(src, done) {
     if (src && window.Hls && window.Hls.isSupported()) {
-      hls = new window.Hls({ startPosition: shouldResume() ? resume : -1 });
-      hls.on(window.Hls.Events.ERROR, function (_event, data) {
+      video.removeAttribute("src");
+      var lazy = video.preload === "none" && !wantsPlay;
+      var instance = new window.Hls({ startPosition: shouldResume() ? resume : -1, autoStartLoad: !lazy });
+      hls = instance;
+      instance.on(window.Hls.Events.ERROR, function (_event, data) {
         if (data.fatal) {
-          hls.destroy();
+          instance.destroy();
+          if (hls === instance) hls = null;
           if (ds.mp4) {
             video.src = ds.mp4;
             ds.mode = "mp4";
           }
         }
       });
-      hls.loadSource(src);
-      hls.attachMedia(video);
-      return "hls.js";
+      if (lazy) {
+        video.addEventListener("play", function start() {
+          video.removeEventListener("play", start);
+          if (hls === instance) instance.startLoad();
+        });
+      }
+      instance.loadSource(src);
+      instance.attachMedia(video);
+      if (wantsPlay) video.play().catch(function () {}); // native failed after play was pressed
+      return done("hls.js");
     }
+    if (src && !window.Hls && ds.hlsjs && window.MediaSource) {
+      var script = document.createElement("script"); // only the browsers that need it pay for it
+      var mine = attachId;
+      script.src = ds.hlsjs;
+      script.onload = function () {
+        if (mine === attachId) viaHlsJs(src, done); // not if 仅听声音 switched the source since
+      };
+      script.onerror = function () {
+        if (mine === attachId) mp4(done);
+      };
+      document.body.appendChild(script);
+      return done("loading");
+    }
+    return mp4(done);
+  }
+
+  function mp4(done) {
     if (ds.mp4) {
       video.src = ds.mp4;
-      return "mp4";
+      return done("mp4");
     }
-    return "none";
+    return done("none");
   }
   ds.mode = attach(ds.hls);
 
@@ -136,30 +197,36 @@
 
   function send() {
     if (!track || inflight) return;
-    var intervals = collect();
+    var played = collect();
     var position = video.currentTime;
     var q = queue();
-    var queued = q ? q.take(url) : null; // played while offline, maybe on an earlier visit
-    if (queued) intervals = queued.intervals.concat(intervals);
     if (navigator.onLine === false) {
-      keep(intervals, position);
+      keep(played, position);
       return;
     }
+    // What was played while offline (maybe on an earlier visit) goes along; it leaves the queue
+    // only when the server has answered.
+    var queued = q ? q.peek(url) : null;
+    var intervals = queued ? queued.intervals.concat(played) : played;
     inflight = true;
     lastSentPosition = position;
     fetch(url, {
       method: "POST",
       credentials: "same-origin",
+      keepalive: true, // a heartbeat on its way when the page goes still arrives
       headers: { "Content-Type": "application/json", "X-CSRFToken": csrf },
       body: JSON.stringify({ intervals: intervals, position: position }),
     })
       .then(function (r) {
-        if (r.ok) return r.json().then(show);
-        if (r.status === 429 || r.status >= 500) keep(intervals, position); // retry later
-        return null;
+        if (r.status === 429 || r.status >= 500) {
+          keep(played, position); // retry later
+          return null;
+        }
+        if (queued) q.ack(url, queued.t); // credited or refused: the server has decided
+        return r.ok ? r.json().then(show) : null;
       })
       .catch(function () {
-        keep(intervals, position);
+        keep(played, position);
       })
       .then(function () {
         inflight = false;
@@ -203,7 +270,7 @@
   // --- 仅听声音: the lesson's audio-only rendition (AAC ~64 kbps) on weak networks -----------
   // Same element, same really-played reporting: listening is credited by the same rule.
   var toggle = document.getElementById("audio-only-toggle");
-  var canHls = video.canPlayType("application/vnd.apple.mpegurl") || (window.Hls && window.Hls.isSupported());
+  var canHls = video.canPlayType("application/vnd.apple.mpegurl") || window.Hls || (ds.hlsjs && window.MediaSource);
   if (toggle && ds.audio && canHls) {
     toggle.hidden = false;
     toggle.addEventListener("click", function () {
