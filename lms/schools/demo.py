@@ -1,7 +1,7 @@
 """Demo 网上展厅: every demo teaching point gets an introduction, highlights, booking contact
 and two photos drawn with Pillow (no downloads); a few get a short video tour made by the real
-pipeline. Called by the demo seed as the step ``lms.schools.demo`` (after ``lms.portal.demo``,
-which creates the points), or on its own: ``exhibition_demo_fill(rng=random.Random(1))``."""
+pipeline. Called by the demo seed as the step ``lms.schools.demo`` (after the catalog;
+the points come from ``lms.schools.demo_schools``), or on its own: ``exhibition_demo_fill(rng=random.Random(1))``."""
 
 from __future__ import annotations
 
@@ -11,10 +11,8 @@ import random
 from django.core.files.images import ImageFile
 from django.db import transaction
 from PIL import Image as PILImage
-from PIL import ImageDraw, ImageFont
+from PIL import ImageDraw
 from wagtail.images.models import Image
-
-from lms.pwa.icons import FONT_CANDIDATES
 
 from .models import TeachingPoint, TeachingPointPhoto
 
@@ -56,18 +54,9 @@ COLOURS = {
 SURNAMES = "王李张刘陈杨赵黄周吴"
 
 
-def _font(size: int):
-    for path in FONT_CANDIDATES:
-        try:
-            return ImageFont.truetype(path, size)
-        except OSError:
-            continue
-    return ImageFont.load_default()
-
-
 def photo_draw(point: TeachingPoint, n: int, rng: random.Random) -> bytes:
-    """A JPEG 'photo': sky, ground and a building or field in the category's colours, with the
-    point's name on a caption bar."""
+    """A JPEG 'photo': sky, ground and a building or field in the category's colours. No text
+    in the picture: the page names the point and captions the photo (a crop would cut text)."""
     bg, accent = COLOURS.get(point.category, COLOURS["party_spirit"])
     width, height = PHOTO_SIZE
     image = PILImage.new("RGB", PHOTO_SIZE, (200, 225, 245))
@@ -93,17 +82,18 @@ def photo_draw(point: TeachingPoint, n: int, rng: random.Random) -> bytes:
         if point.category == "party_spirit":
             draw.line([(left + 260, base - 320), (left + 260, base - 420)], fill=(90, 90, 90), width=6)
             draw.rectangle([left + 263, base - 420, left + 363, base - 360], fill=(222, 41, 16))
-    draw.rectangle([0, height - 90, width, height], fill=(0, 0, 0))
-    caption = f"{point.name} · {'外景' if n == 0 else '展陈'}"
-    draw.text((30, height - 45), caption, fill=(255, 255, 255), font=_font(40), anchor="lm")
     out = io.BytesIO()
     image.save(out, "JPEG", quality=80, optimize=True)
     return out.getvalue()
 
 
+def _photo_caption(n: int) -> str:
+    return "外景" if n == 0 else "展陈"
+
+
 def _photo_image(point: TeachingPoint, n: int, rng: random.Random) -> Image:
     data = photo_draw(point, n, rng)
-    image = Image(title=f"{point.name}（{'外景' if n == 0 else '展陈'}）")
+    image = Image(title=f"{point.name}（{_photo_caption(n)}）")
     image.file = ImageFile(io.BytesIO(data), name=f"teaching-point-{point.pk}-{n}.jpg")
     image.save()
     return image
@@ -146,7 +136,9 @@ def exhibition_demo_fill(*, rng: random.Random, tour_video=None, photos_per_poin
         point.save(update_fields=fields)
         TeachingPointPhoto.objects.bulk_create(
             [
-                TeachingPointPhoto(teaching_point=point, image=_photo_image(point, n, rng), sort_order=n)
+                TeachingPointPhoto(
+                    teaching_point=point, image=_photo_image(point, n, rng), caption=_photo_caption(n), sort_order=n
+                )
                 for n in range(photos_per_point)
             ]
         )

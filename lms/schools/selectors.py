@@ -94,9 +94,11 @@ def exhibition_towns() -> QuerySet[PartySchool]:
     )
 
 
-def category_counts() -> dict[str, int]:
+def category_chips() -> list[tuple[str, str, int]]:
+    """(value, label, active points) for each of the five categories, in their fixed order."""
     rows = TeachingPoint.objects.filter(is_active=True).values("category").annotate(n=Count("pk"))
-    return {row["category"]: row["n"] for row in rows}
+    counts = {row["category"]: row["n"] for row in rows}
+    return [(value, label, counts.get(value, 0)) for value, label in TeachingPoint.Category.choices]
 
 
 def exhibition_point(pk: int) -> TeachingPoint | None:

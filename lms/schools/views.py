@@ -32,7 +32,7 @@ def exhibition(request):
             "groups": selectors.exhibition_by_town(points),
             "towns": selectors.exhibition_towns(),
             "categories": TeachingPoint.Category.choices,
-            "counts": selectors.category_counts(),
+            "chips": selectors.category_chips(),
         },
     )
 
