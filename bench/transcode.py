@@ -48,7 +48,18 @@ def bare_command(src: Path, out: Path, preset: str) -> list[str]:
     common = ["-c:v", "libx264", "-preset", preset, "-profile:v", "main", "-pix_fmt", "yuv420p",
               "-g", "50", "-keyint_min", "50", "-sc_threshold", "0",
               "-force_key_frames", "expr:gte(t,n_forced*2)", "-ac", "2", "-ar", "44100", "-c:a", "aac"]  # fmt: skip
-    hls = ["-f", "hls", "-hls_time", "6", "-hls_playlist_type", "vod", "-hls_flags", "independent_segments"]
+    hls = [
+        "-f",
+        "hls",
+        "-hls_time",
+        "6",
+        "-hls_init_time",
+        "2",
+        "-hls_playlist_type",
+        "vod",
+        "-hls_flags",
+        "independent_segments",
+    ]
     return [
         "ffmpeg", "-nostdin", "-loglevel", "error", "-y", "-i", str(src),
         "-filter_complex",
@@ -62,7 +73,7 @@ def bare_command(src: Path, out: Path, preset: str) -> list[str]:
         "-b:a", "128000", *hls, "-hls_segment_filename", f"{out}/540p/seg_%05d.ts", f"{out}/540p/index.m3u8",
         "-map", "[v720]", "-map", "0:a", *common, "-b:v", "2500000", "-maxrate", "2675000", "-bufsize", "3750000",
         "-b:a", "128000", "-flags", "+global_header", "-f", "tee",
-        f"[f=hls:hls_time=6:hls_playlist_type=vod:hls_flags=independent_segments"
+        f"[f=hls:hls_time=6:hls_init_time=2:hls_playlist_type=vod:hls_flags=independent_segments"
         f":hls_segment_filename={out}/720p/seg_%05d.ts]{out}/720p/index.m3u8"
         f"|[f=mp4:movflags=+faststart]{out}/fallback.mp4",
         "-map", "0:a:0", "-c:a", "aac", "-b:a", "64000", "-ac", "2", "-ar", "44100",

@@ -23,6 +23,9 @@ logger = logging.getLogger(__name__)
 
 SEGMENT_SECONDS = 6
 KEYFRAME_SECONDS = 2
+# The first segments are short: players start after two segments, which at 400 kbit/s is
+# 4 s of video instead of 12 (ffmpeg's hls_init_time, cut at the 2 s keyframes).
+FIRST_SEGMENT_SECONDS = KEYFRAME_SECONDS
 MAX_FPS = 30
 MASTER_NAME = "master.m3u8"
 MP4_NAME = "fallback.mp4"
@@ -285,7 +288,8 @@ def _escape_tee(path: Path) -> str:
 
 def _hls_tee_slave(segment_pattern: Path, playlist: Path) -> str:
     return (
-        f"[f=hls:hls_time={SEGMENT_SECONDS}:hls_playlist_type=vod:hls_flags=independent_segments"
+        f"[f=hls:hls_time={SEGMENT_SECONDS}:hls_init_time={FIRST_SEGMENT_SECONDS}"
+        ":hls_playlist_type=vod:hls_flags=independent_segments"
         f":hls_segment_filename={_escape_tee(segment_pattern)}]{_escape_tee(playlist)}"
     )
 
@@ -297,6 +301,7 @@ def _audio_opts(rung: Rung) -> dict:
 def _hls_opts(segment_pattern: Path) -> dict:
     return {
         "hls_time": SEGMENT_SECONDS,
+        "hls_init_time": FIRST_SEGMENT_SECONDS,
         "hls_playlist_type": "vod",
         "hls_flags": "independent_segments",
         "hls_segment_filename": str(segment_pattern),
