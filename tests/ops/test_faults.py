@@ -141,7 +141,9 @@ def test_redis_restart_with_queued_tasks_loses_nothing(stack):
     time.sleep(2)
     stack.redis.start()
     assert stack.django(enqueue.format(tokens=tokens[50:])) == "ok"
-    wait_for(lambda: {p.name for p in probe.iterdir()} >= set(tokens), 120, interval=1, what="all 100 tasks to run")
+    # Generous: the tasks prefetched when Redis died come back only after the visibility timeout
+    # and the next sweep, later still on a loaded CI machine; what is checked is that none is lost.
+    wait_for(lambda: {p.name for p in probe.iterdir()} >= set(tokens), 300, interval=1, what="all 100 tasks to run")
 
 
 # --- (c) PostgreSQL connections dropped --------------------------------------------------------------
