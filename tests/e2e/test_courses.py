@@ -5,30 +5,15 @@ and the credited seconds are in the database."""
 import time
 
 import pytest
-from django.conf import settings as django_settings
-from django.conf.urls.static import static
 
 from courses.models import StudyDay, StudyProgress
-from lms.urls import urlpatterns as site_urlpatterns
 from media.demo import demo_video_create
 from tests.factories.courses import make_course, make_index, make_lesson
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
-# The live server serves processed HLS files like the production web server would.
-urlpatterns = static(django_settings.MEDIA_URL, document_root=django_settings.MEDIA_ROOT) + list(site_urlpatterns)
 
 PLAYER = "document.getElementById('lesson-player')"
-
-
-@pytest.fixture
-def served_media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
-    settings.MEDIA_ROOT.mkdir()
-    global urlpatterns
-    urlpatterns = static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT) + list(site_urlpatterns)
-    settings.ROOT_URLCONF = __name__
-    return settings.MEDIA_ROOT
 
 
 def test_member_watches_reloads_and_resumes(roles, served_media, page, live_server, browser_login):

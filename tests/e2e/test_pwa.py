@@ -13,12 +13,10 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings as django_settings
-from django.conf.urls.static import static
 from django.utils import timezone
 
 from courses.models import StudyProgress
 from lms.training.models import TrainingClass
-from lms.urls import urlpatterns as site_urlpatterns
 from media.demo import demo_video_create
 from tests.e2e.ui import logout
 from tests.factories.courses import make_course, make_index, make_lesson
@@ -26,20 +24,9 @@ from tests.factories.training import ClassFactory, SessionFactory, enrol
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
-urlpatterns = static(django_settings.MEDIA_URL, document_root=django_settings.MEDIA_ROOT) + list(site_urlpatterns)
 SCREENS = Path(django_settings.VAR_DIR) / "screenshots" / "pwa"
 PLAYER = "document.getElementById('lesson-player')"
 BANNER = "离线浏览，内容可能不是最新"
-
-
-@pytest.fixture
-def served_media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
-    settings.MEDIA_ROOT.mkdir()
-    global urlpatterns
-    urlpatterns = static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT) + list(site_urlpatterns)
-    settings.ROOT_URLCONF = __name__
-    return settings.MEDIA_ROOT
 
 
 @pytest.fixture

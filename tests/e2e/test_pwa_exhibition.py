@@ -8,34 +8,17 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings as django_settings
-from django.conf.urls.static import static
-from django.core.cache import cache
 from django.utils import timezone
 
 from lms.schools.demo import exhibition_demo_fill
 from lms.training.models import ClassSession, TrainingClass
-from lms.urls import urlpatterns as site_urlpatterns
 from tests.e2e.ui import nav_click
 from tests.factories.foundation import TeachingPointFactory
 from tests.factories.training import ClassFactory, SessionFactory
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
-urlpatterns = list(site_urlpatterns)
 SCREENS = Path(django_settings.VAR_DIR) / "screenshots" / "pwa"
-
-
-@pytest.fixture
-def served_media(settings, tmp_path):
-    # Wagtail keeps renditions in the cache by image id: an earlier test's image with the same
-    # id would send this page to a file in that test's media folder.
-    cache.clear()
-    settings.MEDIA_ROOT = tmp_path / "media"
-    settings.MEDIA_ROOT.mkdir()
-    global urlpatterns
-    urlpatterns = static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT) + list(site_urlpatterns)
-    settings.ROOT_URLCONF = __name__
-    return settings.MEDIA_ROOT
 
 
 def shot(page, name: str) -> None:
