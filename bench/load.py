@@ -73,14 +73,19 @@ def cache_url_for(broker: str) -> str:
 
 
 # --- preparation (in this process, with Django) ---------------------------------------------------
-def prepare(env: dict, members: int, users: int) -> dict:
-    """Seed, then create `users` member logins and open one class session for sign-ins."""
+def prepare(env: dict, members: int, users: int, seeded: bool = False, keep: bool = False) -> dict:
+    """Seed (unless `seeded`: a copy of a kept database), then create `users` member logins and
+    open one class session for sign-ins."""
     run = lambda *a: subprocess.run([PYTHON, "manage.py", *a], cwd=ROOT, env=env, check=True, capture_output=True)  # noqa: E731
     t0 = time.monotonic()
-    run("migrate", "--noinput", "-v0")
     run("collectstatic", "--noinput", "-v0")
-    run("seed_demo", "--members", str(members))
-    print(f"prepared: migrate + collectstatic + seed_demo --members {members} in {time.monotonic() - t0:.0f}s")
+    if not seeded:
+        run("migrate", "--noinput", "-v0")
+        run("seed_demo", "--members", str(members))
+        print(f"prepared: migrate + collectstatic + seed_demo --members {members} in {time.monotonic() - t0:.0f}s")
+        if keep:
+            kept = _copy_database(env["DATABASE_URL"], "keep")
+            print(f"kept the seeded database for --reuse: {kept}", flush=True)
     os.environ.update(env)
     import django
 
@@ -288,6 +293,20 @@ def run_step(browsers: list, data: dict, seconds: float) -> Result:
     return result
 
 
+def _copy_database(url: str, tag: str) -> str:
+    """A new PostgreSQL database made from `url` as its template (seconds, not a new seed)."""
+    import uuid
+
+    import psycopg
+
+    parsed = urlparse(url)
+    source = parsed.path.strip("/")
+    name = f"{source.rsplit('_', 1)[0]}_{tag}_{uuid.uuid4().hex[:6]}"
+    with psycopg.connect(parsed._replace(path="/postgres").geturl(), autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{source}"')
+    return parsed._replace(path=f"/{name}").geturl()
+
+
 def people_steps(port: int, env: dict, data: dict, steps: list[int], seconds: float, var: Path) -> None:
     """Locust (bench/locustfile.py) with real think times, one run per step of concurrent
     people; stats are reset once everyone has arrived. Reports, per step, requests/s and the
@@ -307,7 +326,15 @@ def people_steps(port: int, env: dict, data: dict, steps: list[int], seconds: fl
         load = os.getloadavg()[0]
         subprocess.run(cmd, cwd=ROOT, env={**env, "LOCUST_DATA": str(data_file)}, capture_output=True, check=False)
         with open(f"{prefix}_stats.csv") as f:
-            total = next(r for r in csv.DictReader(f) if r["Name"] == "Aggregated")
+            stats = list(csv.DictReader(f))
+        total = next(r for r in stats if r["Name"] == "Aggregated")
+        for r in stats:
+            if r["Name"] != "Aggregated":
+                print(
+                    f"  {r['Name']:<28} n={r['Request Count']:>6} p50_s={float(r['50%']) / 1000:.3f} "
+                    f"p95_s={float(r['95%']) / 1000:.3f} failures={r['Failure Count']}",
+                    flush=True,
+                )
         row = {
             "people": people,
             "rps": float(total["Requests/s"]),
@@ -319,6 +346,9 @@ def people_steps(port: int, env: dict, data: dict, steps: list[int], seconds: fl
             "load": load,
         }
         rows.append(row)
+        with open(f"{prefix}_failures.csv") as f:
+            for failure in sorted(csv.DictReader(f), key=lambda r: -int(r["Occurrences"]))[:5]:
+                print(f"  failure x{failure['Occurrences']}: {failure['Name']}: {failure['Error'][:160]}", flush=True)
         print(
             f"people={people:5d} rps={row['rps']:6.1f} p50_s={row['p50']:.3f} p95_s={row['p95']:.3f} "
             f"p99_s={row['p99']:.3f} failures={row['failures']} requests={row['requests']} load={load:.2f}",
@@ -350,12 +380,25 @@ def main() -> None:
         "--people", help="Locust instead of the closed loop: concurrent people per step, e.g. 500,1000,2000"
     )
     parser.add_argument("--people-seconds", type=float, default=90, help="measured seconds per Locust step")
+    parser.add_argument("--keep", action="store_true", help="PostgreSQL: keep a copy of the seeded database")
+    parser.add_argument("--reuse", help="PostgreSQL: run on a copy of this kept database instead of seeding")
     opts = parser.parse_args()
     steps = [int(s) for s in opts.steps.split(",")]
     if opts.people:
         steps = [int(s) for s in opts.people.split(",")]
-    database_url, drop = fresh_database_url("load")
+    if opts.reuse:
+        database_url = _copy_database(opts.reuse, "run")
+
+        def drop():
+            import psycopg
+
+            parsed = urlparse(database_url)
+            with psycopg.connect(parsed._replace(path="/postgres").geturl(), autocommit=True) as conn:
+                conn.execute(f'DROP DATABASE IF EXISTS "{parsed.path.strip("/")}" WITH (FORCE)')
+    else:
+        database_url, drop = fresh_database_url("load")
     broker = os.environ.get("CELERY_BROKER_URL", "filesystem://")
+    (ROOT / "var").mkdir(exist_ok=True)
     var = Path(tempfile.mkdtemp(prefix="lms-load-", dir=ROOT / "var"))
     env = {
         **os.environ,
@@ -376,7 +419,7 @@ def main() -> None:
     gunicorn = None
     try:
         n_staff = max(2, max(steps) // 10)
-        data = prepare(env, opts.members, max(steps))
+        data = prepare(env, opts.members, max(steps), seeded=bool(opts.reuse), keep=opts.keep)
         port = free_port()
         gunicorn = subprocess.Popen(
             [

@@ -49,9 +49,15 @@ class _Member(FastHttpUser):
             "Cookie": f"{self.cookie}; csrftoken={CSRF}",
             "X-CSRFToken": CSRF,
             "X-Forwarded-Proto": "https",
-            "Referer": self.host + "/",
-            "Origin": self.host,
+            # Behind the TLS proxy the page's origin is https:// (X-Forwarded-Proto), and Django's
+            # CSRF check compares Origin/Referer with it.
+            "Referer": self.origin + "/",
+            "Origin": self.origin,
         }
+
+    @property
+    def origin(self) -> str:
+        return "https://" + self.host.split("://", 1)[1]
 
     def get(self, path: str, name: str | None = None):
         self.client.get(path, headers=self.headers, name=name or path)
