@@ -63,6 +63,31 @@ class CourseIndexPage(Page):
         verbose_name = "课程中心"
         verbose_name_plural = "课程中心"
 
+    def route(self, request, path_components):
+        """A course (one component below the catalog) or a lesson (two) found by its url_path
+        with its parent in two queries, instead of Wagtail's walk (a child query and a
+        `specific` query per level, then the course again for the lesson's context). Anything
+        else — deeper paths, a slug that matches nothing — takes Wagtail's walk, so 404s and
+        liveness are decided as before (`Page.route` with no components)."""
+        if 1 <= len(path_components) <= 2:
+            course_path = f"{self.url_path}{path_components[0]}/"
+            course = CoursePage.objects.filter(url_path=course_path, path__startswith=self.path).first()
+            if course is not None:
+                course._cached_parent_obj = self
+                if len(path_components) == 1:
+                    return course.route(request, [])
+                lesson = (
+                    LessonPage.objects.filter(
+                        url_path=f"{course_path}{path_components[1]}/", path__startswith=course.path
+                    )
+                    .select_related("video")
+                    .first()
+                )
+                if lesson is not None:
+                    lesson._cached_parent_obj = course
+                    return lesson.route(request, [])
+        return super().route(request, path_components)
+
     def serve(self, request, *args, **kwargs):
         if not request.user.is_authenticated:
             return _login_redirect(request)
@@ -141,7 +166,9 @@ class CoursePage(Page):
 
         context = super().get_context(request, *args, **kwargs)
         lessons = list(course_lessons(self))
-        member = getattr(request.user, "member", None)
+        from lms.accounts import policy
+
+        member = policy.member_for(request.user)
         progress = progress_by_lesson(member, [lesson.pk for lesson in lessons]) if member else {}
         for lesson in lessons:
             lesson.my_progress = progress.get(lesson.pk)
@@ -210,7 +237,9 @@ class LessonPage(Page):
         from .selectors import lesson_documents, progress_for
 
         context = super().get_context(request, *args, **kwargs)
-        member = getattr(request.user, "member", None)
+        from lms.accounts import policy
+
+        member = policy.member_for(request.user)
         context.update(
             course=self.get_parent().specific,
             documents=lesson_documents(self),

@@ -17,7 +17,7 @@ def nav_items(request) -> list[tuple[str, str]]:
 
 
 def member_panel(request) -> str:
-    member = getattr(request.user, "member", None)
+    member = policy.member_for(request.user)
     if member is None:
         return ""
     year = timezone.localdate().year

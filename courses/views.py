@@ -4,6 +4,8 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 from django.utils import timezone
 
+from lms.accounts import policy
+
 from .credit import study_hours_rule_text
 from .models import CourseIndexPage
 from .selectors import my_learning
@@ -26,7 +28,7 @@ def catalog(request):
 
 @login_required
 def me(request):
-    member = getattr(request.user, "member", None)
+    member = policy.member_for(request.user)
     if member is None:
         return render(request, "courses/forbidden.html", {"reason": "“我的学习”仅对党员开放。"}, status=403)
     year = timezone.localdate().year

@@ -29,7 +29,7 @@ def nav_items(request) -> list[tuple[str, str]]:
 
 
 def member_panel(request) -> str:
-    member = getattr(request.user, "member", None)
+    member = policy.member_for(request.user)
     if member is None:
         return ""
     pending = list(selectors.evaluations_pending_for(member)[:5])

@@ -86,7 +86,9 @@ def member_for(user) -> Member | None:
     member_id = member_id_for(user)
     if member_id is None:
         return None
-
+    member = getattr(user, "member", None)  # loaded once per request by scope_for
+    if member is not None and member.pk == member_id:
+        return member
     return Member.objects.filter(pk=member_id).first()
 
 

@@ -60,7 +60,11 @@ def scope_for(user) -> Scope:
 
 def _build_scope(user) -> Scope:
     roles: list[str] = []
-    member_id = Member.objects.filter(user=user).values_list("id", flat=True).first()
+    # The whole row, not just the id: kept in the user's one-to-one cache, so `user.member` and
+    # `policy.member_for(user)` read no more rows in this request.
+    member = Member.objects.filter(user=user).first()
+    Member.user.field.remote_field.set_cached_value(user, member)
+    member_id = member.pk if member is not None else None
     if member_id:
         roles.append("member")
     teacher_id = Teacher.objects.filter(user=user).values_list("id", flat=True).first()

@@ -5,7 +5,13 @@ from lms.accounts.scope import scope_for
 def roles(request):
     user = getattr(request, "user", None)
     scope = scope_for(user)
-    return {"scope": scope, "user_roles": scope.roles}
+
+    def may_open_admin() -> bool:
+        """The 管理后台 link: Wagtail's access_admin permission, asked only of staff accounts
+        (the roles that grant it, lms.accounts.roles) — a member's page reads no permission rows."""
+        return scope.is_staff_scope and user.has_perm("wagtailadmin.access_admin")
+
+    return {"scope": scope, "user_roles": scope.roles, "may_open_admin": may_open_admin}
 
 
 def display(request):
