@@ -9,7 +9,8 @@ my-progress (the yearly quota page and the learning page) for the demo member, i
 Each `--rev` is served from that commit's files (bench/_harness.py: `git archive`), so the
 figures of several commits come from one run, interleaved page by page. Budget: p50 ≤ 30 ms.
 Last line: key=value figures (`<page>_p50_s`, `<page>_p95_s`, `<page>_queries` per rev; the
-first rev unprefixed, later ones prefixed `r2_`, `r3_`…) and the load average.
+first rev unprefixed, later ones prefixed `r2_`, `r3_`…) and the load average. `--profile home`
+(or lesson, my_progress, my_learning) prints where that page's time goes.
 """
 
 from __future__ import annotations
@@ -30,8 +31,9 @@ from _util import figures  # noqa: E402
 PAGES = ("home", "lesson", "my_progress", "my_learning")
 
 
-def inner(runs: int) -> None:
-    """Inside one rev's tree: time every page `runs` times; print one JSON line."""
+def inner(runs: int, profile: str | None = None) -> None:
+    """Inside one rev's tree: time every page `runs` times; print one JSON line. With `profile`
+    (a page name) print that page's cProfile first (cumulative, the project's own functions)."""
     import django
 
     django.setup()
@@ -47,6 +49,18 @@ def inner(runs: int) -> None:
     client.force_login(User.objects.get(username="dangyuan"))
     lesson = LessonPage.objects.live().order_by("path").first()
     urls = {"home": "/", "lesson": lesson.url, "my_progress": "/progress/me/", "my_learning": "/learn/me/"}
+    if profile:
+        import cProfile
+        import pstats
+
+        client.get(urls[profile])
+        profiler = cProfile.Profile()
+        profiler.enable()
+        for _ in range(runs):
+            client.get(urls[profile])
+        profiler.disable()
+        stats = pstats.Stats(profiler).sort_stats("cumulative")
+        stats.print_stats(r"/(lms|courses|teachers|search|media)/", 40)
     out = {}
     for name, url in urls.items():
         response = client.get(url)  # warm
@@ -80,9 +94,10 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=30)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--inner", action="store_true")
+    parser.add_argument("--profile", choices=PAGES, help="also print this page's cProfile (first rev, first round)")
     args = parser.parse_args()
     if args.inner:
-        inner(args.runs)
+        inner(args.runs, args.profile)
         return
     revs = args.rev or ["HEAD"]
     trees = {rev: tree_at(rev) for rev in revs}
@@ -95,7 +110,11 @@ def main() -> None:
         for rev, tree in trees.items():
             loads.append(load_average())
             cmd = [sys.executable, "bench/pages.py", "--inner", "--reuse", args.reuse, "--runs", str(args.runs)]
+            if args.profile and rev == revs[0] and not results[rev]:
+                cmd += ["--profile", args.profile]
             stdout = run_in(tree, cmd, args.reuse, settings="lms.settings.dev")
+            if "--profile" in cmd:
+                print(stdout.split("PAGES ")[0], flush=True)
             line = next(x for x in stdout.splitlines() if x.startswith("PAGES "))
             results[rev].append(json.loads(line[6:]))
             print(f"{rev}: {line[6:]} load={loads[-1]:.2f}", flush=True)
