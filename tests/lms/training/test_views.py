@@ -175,3 +175,17 @@ def test_school_panel_shows_upcoming_and_plan(roles, points, login):
     AnnualPlanFactory(school=roles.tree.town_a, year=dt.date.today().year)
     body = login(roles.town_a_staff).get("/").content.decode()
     assert c.title in body and "年度教学计划" in body
+
+
+def test_my_classes_lists_the_enrolled_classes_and_stacks_sessions_on_a_phone(roles, points, login):
+    """The member sees the classes they are enrolled in (not only their sessions), and the
+    sessions table carries the column names its phone layout shows beside each cell."""
+    c = compliant_class(school=roles.tree.town_a, point=points.a, day=dt.date.today() + dt.timedelta(days=5))
+    other = compliant_class(school=roles.tree.town_a, point=points.a, day=dt.date.today() + dt.timedelta(days=6))
+    enrol(c, roles.member_a)
+    body = login(roles.member_a_user).get("/training/my/").content.decode()
+    enrolled = body[body.index('id="my-enrolled"') : body.index("</ul>", body.index('id="my-enrolled"'))]
+    assert c.title in enrolled and other.title not in enrolled
+    assert c.school.name in enrolled
+    assert 'class="stack"' in body and 'data-label="签到"' in body
+    assert "目前没有报名的班次" in login(roles.member_b_user).get("/training/my/").content.decode()
