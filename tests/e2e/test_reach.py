@@ -206,8 +206,17 @@ def test_elder_mode_large_text_large_targets_contrast_and_remembered(roles, less
     page.goto(f"{server.url}{lesson.url}")
     assert page.get_attribute("#lesson-player", "aria-label") == "微党课视频：党章的历史沿革"
     page.wait_for_selector("#audio-only-toggle", state="visible")
+    # The browser's own controls are small: large play / back 15 s / full-screen buttons drive it.
+    page.wait_for_selector("#big-controls", state="visible")
     assert page.evaluate(small) == []
+    heights = page.eval_on_selector_all("#big-controls button", "bs => bs.map(b => b.getBoundingClientRect().height)")
+    assert len(heights) == 3 and min(heights) >= 48
+    page.click('#big-controls [data-act="play"]')
+    page.wait_for_function("!document.getElementById('lesson-player').paused")
+    page.wait_for_function("document.querySelector('#big-controls [data-act=play]').textContent === '暂停'")
     page.screenshot(path=str(SCREENSHOTS / "reach-lesson-elder-phone.png"), full_page=True)
+    page.click('#big-controls [data-act="play"]')
+    page.wait_for_function("document.getElementById('lesson-player').paused")
 
     # 签到 from the simplified home: how to scan, and the code form one tap away.
     page.goto(f"{server.url}/")

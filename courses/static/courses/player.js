@@ -269,6 +269,31 @@
 
   // --- 仅听声音: the lesson's audio-only rendition (AAC ~64 kbps) on weak networks -----------
   // Same element, same really-played reporting: listening is credited by the same rule.
+  // 适老化 mode: large play/pause, back 15 s and full-screen buttons (the page shows them only
+  // in that mode); they drive the same <video>, so crediting is unchanged.
+  var big = document.getElementById("big-controls");
+  if (big) {
+    var playButton = big.querySelector('[data-act="play"]');
+    var label = function () {
+      playButton.textContent = video.paused ? "播放" : "暂停";
+    };
+    big.hidden = false;
+    big.addEventListener("click", function (event) {
+      var act = event.target && event.target.getAttribute("data-act");
+      if (act === "play") {
+        if (video.paused) video.play().catch(function () {});
+        else video.pause();
+      } else if (act === "back") {
+        video.currentTime = Math.max(0, video.currentTime - 15);
+      } else if (act === "full") {
+        var request = video.requestFullscreen || video.webkitRequestFullscreen || video.webkitEnterFullscreen;
+        if (request) request.call(video);
+      }
+    });
+    video.addEventListener("play", label);
+    video.addEventListener("pause", label);
+  }
+
   var toggle = document.getElementById("audio-only-toggle");
   var canHls = video.canPlayType("application/vnd.apple.mpegurl") || window.Hls || (ds.hlsjs && window.MediaSource);
   if (toggle && ds.audio && canHls) {
