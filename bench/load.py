@@ -23,7 +23,11 @@ that step's figures (rps, percentiles) and the error rate over the whole run.
 `--people 500,1000,2000`: instead of the closed loop, Locust with real think times
 (bench/locustfile.py: a heartbeat every 15 s, another page every ~30 s, class sign-ins arriving
 over a minute, staff dashboards); the last line gives the most concurrent people one node held
-with p95 < 300 ms and no failures (`people_held`)."""
+with p95 < 300 ms and no failures (`people_held`).
+
+Seeding takes ~5 minutes: `--keep` keeps a copy of the seeded PostgreSQL database and prints its
+URL; `--reuse URL` runs on a fresh copy of it. `--reuse URL --rev 981a0e4 --rev HEAD` measures
+several commits in one run (each served from its own files, on its own copy of the data)."""
 
 from __future__ import annotations
 
@@ -370,6 +374,34 @@ def people_steps(port: int, env: dict, data: dict, steps: list[int], seconds: fl
     )
 
 
+def compare_revs(opts) -> None:
+    """Before/after in one run: this bench re-run inside each commit's files, one after another."""
+    from _harness import tree_at
+
+    if not opts.reuse:
+        raise SystemExit("--rev needs --reuse (the same seeded data for every commit)")
+    args = ["--reuse", opts.reuse, "--members", str(opts.members), "--workers", str(opts.workers)]
+    args += ["--steps", opts.steps, "--step-seconds", str(opts.step_seconds)]
+    if opts.people:
+        args += ["--people", opts.people, "--people-seconds", str(opts.people_seconds)]
+    pairs = {}
+    for k, rev in enumerate(opts.rev):
+        tree = tree_at(rev)
+        print(f"--- {rev} ({tree.name})", flush=True)
+        out = subprocess.run(
+            [sys.executable, str(tree / "bench" / "load.py"), *args], cwd=tree, capture_output=True, text=True
+        )
+        print(out.stdout, out.stderr[-2000:] if out.returncode else "", flush=True)
+        if out.returncode:
+            raise SystemExit(f"{rev}: the bench failed")
+        prefix = "" if k == 0 else f"r{k + 1}_"
+        for pair in out.stdout.strip().splitlines()[-1].split():
+            key, _, value = pair.partition("=")
+            pairs[prefix + key] = value
+    pairs["revs"] = ",".join(opts.rev)
+    print(" ".join(f"{k}={v}" for k, v in pairs.items()))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--members", type=int, default=3000)
@@ -382,7 +414,16 @@ def main() -> None:
     parser.add_argument("--people-seconds", type=float, default=90, help="measured seconds per Locust step")
     parser.add_argument("--keep", action="store_true", help="PostgreSQL: keep a copy of the seeded database")
     parser.add_argument("--reuse", help="PostgreSQL: run on a copy of this kept database instead of seeding")
+    parser.add_argument(
+        "--rev",
+        action="append",
+        help="with --reuse: serve each commit in turn (bench/_harness.py trees, each on its own copy of the "
+        "kept database); the last line gives the first rev's figures, later ones prefixed r2_, r3_…",
+    )
     opts = parser.parse_args()
+    if opts.rev:
+        compare_revs(opts)
+        return
     steps = [int(s) for s in opts.steps.split(",")]
     if opts.people:
         steps = [int(s) for s in opts.people.split(",")]
