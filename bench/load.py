@@ -2,7 +2,7 @@
 (a fresh one is created and dropped) and the broker CELERY_BROKER_URL names, driven over
 loopback by a threaded HTTP client at increasing concurrency until throughput stops growing.
 
-    DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres CELERY_BROKER_URL=redis://127.0.0.1:6379/7 \\
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres CELERY_BROKER_URL=redis://127.0.0.1:6379/8 \\
         .venv/bin/python bench/load.py [--members 3000] [--steps 4,8,16,32,48] [--step-seconds 20]
 
 Scenario (closed loop, no think time — each virtual user sends its next request as soon as the
@@ -25,6 +25,8 @@ that step's figures (rps, percentiles) and the error rate over the whole run.
 over a minute, staff dashboards); the last line gives the most concurrent people one node held
 with p95 < 300 ms and no failures (`people_held`).
 
+The broker is the bench's own (Redis database 8 above, not CI's 7): the demo seed queues
+points/quota refresh tasks that no worker of the bench consumes, and they stay there.
 Seeding takes ~5 minutes: `--keep` keeps a copy of the seeded PostgreSQL database and prints its
 URL; `--reuse URL` runs on a fresh copy of it. `--reuse URL --rev 981a0e4 --rev HEAD` measures
 several commits in one run (each served from its own files, on its own copy of the data)."""
