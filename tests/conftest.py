@@ -22,6 +22,17 @@ CHROMIUM_ARGS = [
 ]
 
 
+@pytest.fixture(autouse=True)
+def _forget_cached_sites():
+    """The site cache (lms.portal.sites) outlives a test's rolled-back transaction, which sends
+    no signal: each test starts without it."""
+    from django.core.cache import cache
+
+    from lms.portal.sites import CACHE_KEY
+
+    cache.delete(CACHE_KEY)
+
+
 @pytest.fixture(scope="session")
 def browser():
     from playwright.sync_api import sync_playwright

@@ -427,9 +427,55 @@ def _explain(rule: QuotaRule, year: int, actual: Decimal, missing: Decimal, row:
     )
 
 
-def member_actuals(member: Member | int, year: int, today: dt.date, yr: YearRules) -> dict:
+# member_actuals runs on every member home and progress page. Its query (a dozen subqueries)
+# differs from one member to the next only in the member's id, and building it through the ORM
+# costs several times what the database takes to answer it. So the SQL is compiled once per
+# connection, year, day, rule set and hour length — everything annotate_actuals reads — with a
+# placeholder id, and kept per process; each call puts the member's id in the placeholder's
+# place, and Django's own converters turn the row into the values .values() would give.
+_PLACEHOLDER_PK = -(2**62)  # no member has it, and no other parameter of the query is negative
+_COMPILED_MAX = 64
+_compiled: dict[tuple, tuple] = {}
+
+
+def _compiled_actuals(year: int, today: dt.date, yr: YearRules, using: str) -> tuple:
+    from django.db import connections
+
+    connection = connections[using]
+    rules = tuple(
+        (r.pk, r.category, r.kind, str(r.required), r.min_school_tier, r.window_years, r.quiz_id) for r in yr.rules
+    )
+    key = (using, year, today, yr.at_risk_from, rules, seconds_per_hour())
+    entry = _compiled.get(key)
+    if entry is None or entry[0].connection is not connection:
+        qs = annotate_actuals(Member.objects.using(using).filter(pk=_PLACEHOLDER_PK), year, today, yr)
+        qs = qs.values()
+        compiler = qs.query.get_compiler(using=using)
+        sql, params = compiler.as_sql()
+        slots = [i for i, p in enumerate(params) if isinstance(p, int) and p == _PLACEHOLDER_PK]
+        assert len(slots) == 1, "the member id must be the query's only placeholder parameter"
+        query = qs.query
+        # The column names as ValuesIterable takes them.
+        names = list(query.selected or [*query.extra_select, *query.values_select, *query.annotation_select])
+        if len(_compiled) >= _COMPILED_MAX:
+            _compiled.clear()
+        entry = _compiled[key] = (compiler, sql, tuple(params), slots[0], names)
+    return entry
+
+
+def member_actuals(member: Member | int, year: int, today: dt.date, yr: YearRules, *, using: str = "default") -> dict:
+    """What annotate_actuals gives for one member (Member.DoesNotExist if there is none)."""
     pk = member.pk if isinstance(member, Member) else member
-    return annotate_actuals(Member.objects.filter(pk=pk), year, today, yr).values().get()
+    compiler, sql, params, slot, names = _compiled_actuals(year, today, yr, using)
+    params = list(params)
+    params[slot] = int(pk)
+    with compiler.connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    if not rows:
+        raise Member.DoesNotExist(f"Member {pk} does not exist.")
+    row = next(iter(compiler.results_iter(results=[rows])))
+    return dict(zip(names, row, strict=True))
 
 
 def evaluate_member(member: Member | int, year: int, today: dt.date | None = None) -> list[RuleResult]:

@@ -214,6 +214,34 @@ def test_members_ranked_by_need_one_query(tree, django_assert_num_queries):
     assert not by_pk[ms[2].pk].needs_rotation_class
 
 
+def test_member_actuals_from_the_kept_sql_equal_the_orm_query(tree):
+    """member_actuals reuses SQL compiled once with a placeholder id: member by member, day by
+    day and after the rules change it gives exactly what the ORM query gives."""
+    from lms.quotas.rules import annotate_actuals, member_actuals, year_rules
+
+    ms = _varied_members(tree)
+
+    def check(today):
+        yr = year_rules(2025)
+        for m in ms:
+            expected = annotate_actuals(Member.objects.filter(pk=m.pk), 2025, today, yr).values().get()
+            assert member_actuals(m, 2025, today, yr) == expected, (m, today)
+            assert member_actuals(m.pk, 2025, today, yr) == expected  # second time from the kept SQL
+        return expected
+
+    for today in (D(2025, 6, 1), D(2025, 11, 1), D(2026, 2, 1)):
+        row = check(today)
+    assert "window_days_7y" not in row
+    quota_year_open(year=2025)
+    QuotaRule.objects.filter(year=2025, kind=RuleKind.FIVE_YEAR_ROTATION).update(window_years=7)
+    assert "window_days_7y" in check(D(2025, 11, 1))  # new rules, new SQL
+    actuals = {m.pk: member_actuals(m, 2025, D(2025, 11, 1), year_rules(2025)) for m in ms}
+    assert actuals[ms[4].pk]["days_this_year"] == 3 and actuals[ms[4].pk]["inperson_hours"] == Decimal("33")
+    assert actuals[ms[5].pk]["last_trained_on"] == D(2019, 6, 1) and actuals[ms[5].pk]["window_days_7y"] == 1
+    with pytest.raises(Member.DoesNotExist):
+        member_actuals(max(m.pk for m in ms) + 1000, 2025, D(2025, 11, 1), year_rules(2025))
+
+
 @pytest.mark.parametrize("standard", [True, False])
 def test_summary_refresh_agrees_with_evaluate_member(tree, standard):
     """Both refresh paths: the fast two-phase one (default-shaped rules) and the general one."""

@@ -1,0 +1,48 @@
+"""lms.portal.sites: the Wagtail site of a request comes from the cache, and a change to a site
+or a published page is seen by the next request."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from wagtail.models import Site
+
+from tests.factories.courses import make_course, make_index, make_lesson
+
+pytestmark = pytest.mark.django_db
+
+
+def _get(client, url):
+    """The response and how many site lookups (Wagtail's get_site_for_hostname query) it made."""
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url)
+    lookups = sum('FROM "wagtailcore_site"' in q["sql"] and "CASE WHEN" in q["sql"] for q in queries.captured_queries)
+    return response, lookups
+
+
+def test_lesson_pages_look_their_site_up_once_not_on_every_request(roles, login):
+    lesson = make_lesson(make_course(make_index()))
+    client = login(roles.member_a_user)
+    response, lookups = _get(client, lesson.url)
+    assert response.status_code == 200 and lookups == 1
+    response, lookups = _get(client, lesson.url)
+    assert response.status_code == 200 and lookups == 0
+    assert response.wsgi_request._wagtail_site.pk == Site.objects.get(is_default_site=True).pk
+
+
+def test_a_saved_site_or_published_page_is_seen_by_the_next_request(roles, login):
+    lesson = make_lesson(make_course(make_index()))
+    client = login(roles.member_a_user)
+    _get(client, lesson.url)
+    site = Site.objects.get(is_default_site=True)
+    site.site_name = "党校在线（新名称）"
+    site.save()
+    response, lookups = _get(client, lesson.url)
+    assert lookups == 1 and response.wsgi_request._wagtail_site.site_name == "党校在线（新名称）"
+    lesson.save_revision().publish()
+    assert _get(client, lesson.url)[1] == 1
+
+
+def test_api_requests_do_not_look_a_site_up(roles, login):
+    client = login(roles.member_a_user)
+    response, lookups = _get(client, "/api/v1/me/")
+    assert lookups == 0 and not hasattr(response.wsgi_request, "_wagtail_site")
