@@ -21,7 +21,8 @@ def member_panel(request) -> str:
     sessions = list(
         selectors.sessions_for_member(member_id, now - dt.timedelta(hours=1), now + dt.timedelta(days=30))[:5]
     )
-    upcoming = list(selectors.upcoming_classes_for_member(member_id, limit=5))
+    # The panel lists the classes only when no session of theirs falls in the coming month.
+    upcoming = [] if sessions else list(selectors.upcoming_classes_for_member(member_id, limit=5))
     return render_to_string("training/panel_member.html", {"upcoming": upcoming, "sessions": sessions}, request=request)
 
 
