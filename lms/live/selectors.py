@@ -49,9 +49,7 @@ def broadcasts_watchable(user) -> QuerySet[LiveBroadcast]:
     allowed = Q(pk__in=[])
     if scope.member_id:
         town = (
-            Member.objects.filter(pk=scope.member_id)
-            .values_list("branch__town_id", "branch__town__parent_id")
-            .first()
+            Member.objects.filter(pk=scope.member_id).values_list("branch__town_id", "branch__town__parent_id").first()
         )
         schools = [s for s in (town or ()) if s]
         # The enrolled classes as an IN list, not a join: OR-ing a join over enrolments made

@@ -132,9 +132,7 @@ def import_file_run(
 
 def import_allowed(user) -> bool:
     return bool(
-        getattr(user, "is_authenticated", False)
-        and user.has_perm("roster.add_importjob")
-        and policy.is_staff(user)
+        getattr(user, "is_authenticated", False) and user.has_perm("roster.add_importjob") and policy.is_staff(user)
     )
 
 
