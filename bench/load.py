@@ -7,8 +7,10 @@ loopback by a threaded HTTP client at increasing concurrency until throughput st
 
 Scenario (closed loop, no think time — each virtual user sends its next request as soon as the
 last one answers): 90 % members, 10 % staff.
-- members: home page, course catalog, a course page, a lesson page, watch heartbeats
-  (POST /api/v1/lessons/<id>/heartbeat/, ~40 %), own progress (API), sign-in with the QR
+- members: home page, the course catalog page (the nav links it directly; until 2026-12-02
+  this bench asked /learn/ and counted its redirect without following it), a course page, a
+  lesson page, watch heartbeats (POST /api/v1/lessons/<id>/heartbeat/, ~40 %), own progress
+  (API), sign-in with the QR
   token of a session open now (POST /api/v1/training/signin/);
 - staff (town school staff and county department staff): home dashboards, coverage
   dashboard, training classes list and API.
@@ -101,7 +103,7 @@ def prepare(env: dict, members: int, users: int, seeded: bool = False, keep: boo
     from django.contrib.auth.hashers import make_password
     from django.utils import timezone
 
-    from courses.models import CoursePage, LessonPage
+    from courses.models import CourseIndexPage, CoursePage, LessonPage
     from lms.accounts.models import User
     from lms.members.models import Member
     from lms.training import signin
@@ -162,6 +164,8 @@ def prepare(env: dict, members: int, users: int, seeded: bool = False, keep: boo
         "lessons": [(p.pk, float(p.video.duration or 0), p.url) for p in lesson_pages],
         "members": [f"load{i}" for i in range(len(created))],
         "staff": ["lunzhen", "zuzhibu", "fangsi"],
+        # The nav's 课程 link is the catalog page itself (courses.selectors.catalog_url).
+        "catalog_url": getattr(CourseIndexPage.objects.live().order_by("path").first(), "url", "/learn/"),
         "course_urls": [p.url for p in CoursePage.objects.live()[:20]],
         "lesson_urls": [p.url for p in LessonPage.objects.live()[:40]],
         "lesson_ids": lessons,
@@ -239,7 +243,7 @@ def member_actions(data: dict, rng: random.Random):
 
     actions = [
         (10, lambda b: b.request("GET", "/")),
-        (15, lambda b: b.request("GET", "/learn/")),
+        (15, lambda b: b.request("GET", data["catalog_url"])),
         (10, lambda b: b.request("GET", rng.choice(data["course_urls"] or ["/learn/"]))),
         (10, lambda b: b.request("GET", rng.choice(data["lesson_urls"] or ["/learn/"]))),
         (40, heartbeat),

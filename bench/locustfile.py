@@ -67,7 +67,7 @@ class _Member(FastHttpUser):
         if choice < 0.3:
             self.get("/", "home")
         elif choice < 0.5:
-            self.get("/learn/", "catalog")
+            self.get(DATA["catalog_url"], "catalog")
         elif choice < 0.7:
             self.get(random.choice(DATA["course_urls"]), "course page")
         elif choice < 0.85:

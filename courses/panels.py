@@ -6,11 +6,11 @@ from django.utils import timezone
 
 from lms.accounts import policy
 
-from .selectors import lessons_suggested_for, member_study_hours, my_progress
+from .selectors import catalog_url, lessons_suggested_for, member_study_hours, my_progress
 
 
 def nav_items(request) -> list[tuple[str, str]]:
-    items = [("课程", reverse("courses:catalog"))]
+    items = [("课程", catalog_url(request))]
     if policy.member_id_for(request.user):
         items.append(("我的学习", reverse("courses:me")))
     return items
@@ -29,6 +29,7 @@ def member_panel(request) -> str:
             "current": current,
             "suggested": suggested,
             "hours": member_study_hours(member, year),
+            "catalog_url": catalog_url(request),
             "year": year,
         },
         request=request,

@@ -10,6 +10,7 @@ from decimal import Decimal
 from django.core.cache import cache
 from django.db.models import Count, IntegerField, OuterRef, Prefetch, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Coalesce, Length, Substr
+from django.urls import reverse
 from wagtail.images import get_image_model
 from wagtail.models import Page
 
@@ -82,6 +83,28 @@ class WatchableLesson:
 LESSON_STATE_SECONDS = 60  # in the shared cache; changes forget it at once (courses.signals)
 LESSON_STATE_LOCAL_SECONDS = 5  # in each web process, saving a cache round trip per heartbeat
 _local_lesson_state: dict[int, tuple[float, tuple]] = {}
+
+
+CATALOG_URL_KEY = "courses:catalog-url"
+CATALOG_URL_SECONDS = 60
+
+
+def catalog_url(request) -> str:
+    """Where the nav's 课程 link goes: the live catalog page itself (not /learn/, whose redirect
+    costs a phone on a weak network one more round trip), or /learn/ (its "no catalog yet"
+    page) when none is live. Kept in the cache per host for a minute; publishing, unpublishing
+    or moving a page forgets it (courses.signals)."""
+    host = request.get_host()
+    known = cache.get(CATALOG_URL_KEY) or {}
+    if host not in known:
+        index = CourseIndexPage.objects.live().order_by("path").first()
+        known[host] = index.get_url(request) if index is not None else None
+        cache.set(CATALOG_URL_KEY, known, CATALOG_URL_SECONDS)
+    return known[host] or reverse("courses:catalog")
+
+
+def catalog_url_forget() -> None:
+    cache.delete(CATALOG_URL_KEY)
 
 
 def _lesson_state_key(pk: int) -> str:

@@ -1,5 +1,6 @@
-"""Keep the heartbeat path's cached lesson state (courses.selectors.watchable_lesson) true:
-whatever changes whether or how long a lesson plays forgets the affected entries."""
+"""Keep the heartbeat path's cached lesson state (courses.selectors.watchable_lesson) and the
+catalog's cached URL (courses.selectors.catalog_url) true: whatever changes whether or how long
+a lesson plays, or where the catalog is, forgets the affected entries."""
 
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
@@ -8,12 +9,14 @@ from wagtail.signals import page_published, page_unpublished, post_page_move
 
 from media.models import Video
 
-from .models import CoursePage, LessonPage
-from .selectors import watchable_lessons_forget
+from .models import CourseIndexPage, CoursePage, LessonPage
+from .selectors import catalog_url_forget, watchable_lessons_forget
 
 
 def _forget_under(page: Page) -> None:
-    """The page itself and every lesson below it (a course or catalog changing state)."""
+    """The page itself and every lesson below it (a course or catalog changing state), and the
+    catalog's URL (the nav's 课程 link)."""
+    catalog_url_forget()
     lessons = LessonPage.objects.filter(path__startswith=page.path).values_list("pk", flat=True)
     watchable_lessons_forget([page.pk, *lessons])
 
@@ -44,3 +47,8 @@ def _course_saved(sender, instance, **kwargs):
 @receiver(post_delete, sender=Video)
 def _video_changed(sender, instance, **kwargs):
     watchable_lessons_forget(LessonPage.objects.filter(video=instance).values_list("pk", flat=True))
+
+
+@receiver(post_delete, sender=CourseIndexPage)
+def _catalog_deleted(sender, instance, **kwargs):
+    catalog_url_forget()

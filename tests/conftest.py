@@ -24,13 +24,14 @@ CHROMIUM_ARGS = [
 
 @pytest.fixture(autouse=True)
 def _forget_cached_sites():
-    """The site cache (lms.portal.sites) outlives a test's rolled-back transaction, which sends
-    no signal: each test starts without it."""
+    """The cached site (lms.portal.sites) and catalog URL (courses.selectors) outlive a test's
+    rolled-back transaction, which sends no signal: each test starts without them."""
     from django.core.cache import cache
 
+    from courses.selectors import CATALOG_URL_KEY
     from lms.portal.sites import CACHE_KEY
 
-    cache.delete(CACHE_KEY)
+    cache.delete_many([CACHE_KEY, CATALOG_URL_KEY])
 
 
 @pytest.fixture(scope="session")

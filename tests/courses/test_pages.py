@@ -116,6 +116,7 @@ def test_catalog_query_count_does_not_grow(roles, login, catalog, django_assert_
         course.teachers.add(teacher)
         course.save()
         make_lesson(course)
+    client.get(index.url)  # the first request after publishing refills the cached nav and site
     large, response = _query_count(client, index.url)
     assert len(response.context["courses"]) == 10
     assert "王老师" in response.content.decode()
@@ -243,3 +244,14 @@ def test_catalog_is_not_shown_when_there_is_none(roles, login):
     response = login(roles.member_a_user).get("/learn/")
     assert response.status_code == 200
     assert "尚未发布课程" in response.content.decode()
+
+
+def test_nav_links_to_the_catalog_page_itself_and_follows_it(roles, login, catalog):
+    """课程 in the nav is the catalog page (no /learn/ redirect on the way); unpublishing the
+    catalog is seen at once (back to /learn/, which says there is no catalog)."""
+    client = login(roles.member_a_user)
+    index = catalog[0]
+    html = client.get("/").content.decode()
+    assert f'href="{index.url}"' in html and 'href="/learn/"' not in html
+    index.unpublish()
+    assert 'href="/learn/"' in client.get("/").content.decode()
