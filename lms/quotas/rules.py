@@ -430,9 +430,9 @@ def _explain(rule: QuotaRule, year: int, actual: Decimal, missing: Decimal, row:
 # member_actuals runs on every member home and progress page. Its query (a dozen subqueries)
 # differs from one member to the next only in the member's id, and building it through the ORM
 # costs several times what the database takes to answer it. So the SQL is compiled once per
-# connection, year, day, rule set and hour length — everything annotate_actuals reads — with a
-# placeholder id, and kept per process; each call puts the member's id in the placeholder's
-# place, and Django's own converters turn the row into the values .values() would give.
+# database connection, year, day, rule set and hour length — all that annotate_actuals reads —
+# with a placeholder id, and kept per process; each call puts the member's id in the
+# placeholder's place, and Django's own converters turn the row into what .values() would give.
 _PLACEHOLDER_PK = -(2**62)  # no member has it, and no other parameter of the query is negative
 _COMPILED_MAX = 64
 _compiled: dict[tuple, tuple] = {}
@@ -445,7 +445,8 @@ def _compiled_actuals(year: int, today: dt.date, yr: YearRules, using: str) -> t
     rules = tuple(
         (r.pk, r.category, r.kind, str(r.required), r.min_school_tier, r.window_years, r.quiz_id) for r in yr.rules
     )
-    key = (using, year, today, yr.at_risk_from, rules, seconds_per_hour())
+    # Each thread has its own connection (and compiler): keyed by it, threads do not evict each other.
+    key = (using, id(connection), year, today, yr.at_risk_from, rules, seconds_per_hour())
     entry = _compiled.get(key)
     if entry is None or entry[0].connection is not connection:
         qs = annotate_actuals(Member.objects.using(using).filter(pk=_PLACEHOLDER_PK), year, today, yr)
