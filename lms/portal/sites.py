@@ -6,10 +6,13 @@ edits them, so the answer per host and port is kept in the default cache for a m
 dropped at once when a Site is saved or deleted or a page is published, unpublished or moved
 (the root page comes with the site; signal handlers below, connected by PortalConfig.ready in
 every process). With the Redis cache of production every process sees the drop; with the
-embedded per-process cache other processes follow within the minute. API requests never look a
-site up and skip this."""
+embedded per-process cache other processes follow within the minute. API requests, static and
+media files and /healthz never look a site up and skip this; when the lookup itself fails (the
+database is down or not migrated yet), the request goes on as before — Wagtail looks the site up
+itself if the view needs it, and /healthz reports the database."""
 
 from django.core.cache import cache
+from django.db import DatabaseError
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 from django.http.request import split_domain_port
@@ -20,7 +23,7 @@ from wagtail.signals import page_published, page_unpublished, post_page_move
 CACHE_KEY = "lms:wagtail-sites"
 CACHE_SECONDS = 60
 MAX_HOSTS = 32  # ALLOWED_HOSTS bounds the hosts; this bounds the entry if it is "*"
-SKIP_PREFIXES = ("/api/", "/static/", "/media/")
+SKIP_PREFIXES = ("/api/", "/static/", "/media/", "/healthz")
 
 
 def site_for(hostname: str, port: int) -> Site | None:
@@ -49,7 +52,10 @@ class CachedSiteMiddleware:
     def __call__(self, request):
         if not request.path.startswith(SKIP_PREFIXES):
             hostname = split_domain_port(request._get_raw_host())[0]
-            request._wagtail_site = site_for(hostname, request.get_port())
+            try:
+                request._wagtail_site = site_for(hostname, request.get_port())
+            except DatabaseError:
+                pass
         return self.get_response(request)
 
 

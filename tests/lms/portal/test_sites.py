@@ -46,3 +46,19 @@ def test_api_requests_do_not_look_a_site_up(roles, login):
     client = login(roles.member_a_user)
     response, lookups = _get(client, "/api/v1/me/")
     assert lookups == 0 and not hasattr(response.wsgi_request, "_wagtail_site")
+
+
+def test_health_checks_skip_the_lookup_and_a_failing_lookup_changes_nothing(roles, login, monkeypatch):
+    """/healthz must answer even when the database cannot (it reports it); any page whose
+    lookup fails goes on as before this cache existed."""
+    from django.db import OperationalError
+
+    response, lookups = _get(login(roles.member_a_user), "/healthz")
+    assert lookups == 0 and not hasattr(response.wsgi_request, "_wagtail_site")
+
+    def down(hostname, port):
+        raise OperationalError("no such table: wagtailcore_site")
+
+    monkeypatch.setattr("lms.portal.sites.get_site_for_hostname", down)
+    response = login(roles.member_a_user).get("/training/my/")
+    assert response.status_code == 200 and not hasattr(response.wsgi_request, "_wagtail_site")
