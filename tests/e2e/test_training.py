@@ -51,9 +51,13 @@ def test_staff_builds_class_and_member_signs_in(roles, browser, page, live_serve
     assert "不能发布：领导讲课尚未安排领导干部讲师；至少需要一次基层教学点现场教学" in page.inner_text("main")
 
     page.click("text=添加基层教学点现场教学")
+    # Open now, inside today's local date (the class is one day): late in the evening the
+    # visit ends at 23:59 instead of running past midnight, out of the class's dates.
     now = timezone.now()
-    page.fill("input[name=starts_at]", _local(now - dt.timedelta(minutes=10)))
-    page.fill("input[name=ends_at]", _local(now + dt.timedelta(minutes=80)))
+    day_start = timezone.make_aware(dt.datetime.combine(today, dt.time.min))
+    day_end = timezone.make_aware(dt.datetime.combine(today, dt.time(23, 59)))
+    page.fill("input[name=starts_at]", _local(max(now - dt.timedelta(minutes=10), day_start)))
+    page.fill("input[name=ends_at]", _local(min(now + dt.timedelta(minutes=80), day_end)))
     options = page.locator("select[name=teaching_point] option").all_inner_texts()
     assert "乙镇廉政教育基地" not in " ".join(options)  # a town school sees only its own points
     page.select_option("select[name=teaching_point]", label="甲镇红色村史馆")
