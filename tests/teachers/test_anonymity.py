@@ -25,8 +25,9 @@ ALL_FOURS = {"political": 4, "content": 4, "practice": 4, "method": 4, "overall"
 @pytest.fixture
 def lecture(roles):
     """A lecture that ended yesterday, taught by 原讲师 (a leading cadre on the roster)."""
-    start = (timezone.now() - dt.timedelta(days=1)).replace(microsecond=0)
-    day = timezone.localtime(start).date()
+    # 10:00 local yesterday: the hour stays inside the one-day class whatever the time now.
+    day = timezone.localdate() - dt.timedelta(days=1)
+    start = timezone.make_aware(dt.datetime.combine(day, dt.time(10)))
     c = ClassFactory(school=roles.tree.town_a, start_date=day, end_date=day, status="published")
     first = roster_teacher(day.year, name="原讲师")
     second = roster_teacher(day.year, name="替换讲师")
