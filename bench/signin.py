@@ -168,6 +168,8 @@ def profile(n: int, session_id: int, cookies: list[str]) -> None:
         for part in cookie.split("; "):
             key, value = part.split("=", 1)
             client.cookies[key] = value
+        if clients:  # one handler: its middleware chain (whitenoise scans the static files) is built once, as in a worker
+            client.handler = clients[0].handler
         clients.append(client)
     path = f"/training/s/{signin.token_for(session_id)}/"
     clients[0].get(path)  # warm up imports and templates
