@@ -7,36 +7,43 @@ Django view with session authentication and one row UPDATE) on the same server.
         .venv/bin/python bench/signin.py --members 500 --rounds 3
 
 The server runs the committed code (`--rev`, default HEAD; `git archive` under var/bench-trees)
-so half-finished edits in the shared tree never reach it. Preparation (not timed): a fresh
-database migrated by that code; a town school, 500 members with a login session each (made with
-the configured session engine, as a login would); per round one published class with one
-session open for sign-in now (one sign-in per class day: a round is its own class), everyone
-enrolled. Each round: 500 client threads wait at a barrier, then each GETs /training/s/<token>/
-with its own cookie (the page a phone opens); then, after a pause, the same 500 clients POST
-the bare view at once. A request is an error unless it answers 200 (ours: with "签到成功");
-after each round the session must have exactly one attendance row per member.
+so half-finished edits in the shared tree never reach it; `--before REV` serves a second commit
+beside it (its own gunicorn and database), rounds interleaved. The data of each commit is made
+by that commit's own code, in a subprocess (`--prepare`): a fresh database migrated by it; a
+town school, 500 members with a login session each (made with the configured session engine,
+as a login would); per round one published class with one session open for sign-in now (one
+sign-in per class day: a round is its own class), everyone enrolled. The driver imports no
+project code, so any two commits compare in one run.
 
-`--profile N` instead signs N members in through Django's test client in this process under
-cProfile and prints where the time goes (run it before optimizing).
+Round 0 warms the workers up and is not counted (a node in service has served pages before a
+class starts). Each round: 500 requests leave one asyncio loop at once, each on its own
+connection, GET /training/s/<token>/ with the member's cookie (the page a phone opens); then,
+after a pause, the same 500 clients POST the bare view at once. A request is an error unless
+it answers 200 (ours: with "签到成功"); after each round the session must have exactly one
+attendance row per member (checked in SQL).
+
+`--profile N` instead signs N members in through Django's test client in the tree's process
+under cProfile and prints where the time goes (run it before optimizing).
 
 Last line: key=value figures (rps = requests/s of a burst, median over rounds; latency
-percentiles over all rounds; ratio_rps = ours ÷ bare throughput, ratio_p95 = bare p95 ÷ ours).
+percentiles over all rounds; ratio_rps = ours ÷ bare throughput, ratio_p95 = bare p95 ÷ ours;
+ratio_vs_before = ours ÷ --before throughput; client_cpu_ms = the generator's CPU per request).
 """
 
 from __future__ import annotations
 
 import argparse
-import http.client
-import os
+import json
+import subprocess
 import sys
-import threading
 import time
+from dataclasses import dataclass, field
 from importlib import import_module
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(1, str(Path(__file__).resolve().parent.parent))
-from _harness import Server, database_for, drop_database, load_average, server_env, settle, tree_at  # noqa: E402
+from _harness import PYTHON, Server, database_for, drop_database, load_average, server_env, settle, tree_at  # noqa: E402
 from _util import figures, median  # noqa: E402
 
 SETTINGS = "signin_bench_settings"
@@ -114,37 +121,46 @@ def prepare(members: int, rounds: int) -> tuple[list[int], list[str], str]:
     return session_ids, cookies, tokens
 
 
-def burst(port: int, requests: list[tuple[str, str, dict]], ok_text: str = "") -> tuple[float, list[float], int]:
-    """All requests at once (threads released by a barrier); returns wall time, latencies, errors."""
+def burst(port: int, requests: list[tuple[str, str, dict]], ok_text: str = "") -> tuple[float, list[float], int, float]:
+    """All requests at once from one asyncio loop (each its own connection, opened after the
+    start, `Connection: close`): 500 phones share none of the server's CPU, so the generator
+    should take as little of it as it can — 500 threads cost the server a third of a core.
+    Latency of each request counts from the common start, so time the generator spends
+    reaching a request counts against the server. Returns wall time, latencies, errors and
+    the generator's own CPU seconds."""
+    import asyncio
+
     n = len(requests)
-    barrier = threading.Barrier(n + 1)
     latencies = [0.0] * n
     failed = [0] * n
+    ok = ok_text.encode()
 
-    def worker(i: int) -> None:
+    async def one(i: int, t0: float) -> None:
         method, path, headers = requests[i]
-        barrier.wait()
-        t0 = time.perf_counter()
+        head = f"{method} {path} HTTP/1.1\r\n" + "".join(f"{k}: {v}\r\n" for k, v in headers.items())
+        head += "Content-Length: 0\r\n" if method == "POST" else ""
+        head += "Connection: close\r\n\r\n"
         try:
-            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
-            conn.request(method, path, body=b"" if method == "POST" else None, headers=headers)
-            resp = conn.getresponse()
-            body = resp.read().decode("utf-8", "replace")
-            if resp.status != 200 or (ok_text and ok_text not in body):
+            reader, writer = await asyncio.open_connection("127.0.0.1", port, limit=1 << 20)
+            writer.write(head.encode("utf-8"))
+            await writer.drain()
+            body = await asyncio.wait_for(reader.read(), timeout=120)
+            writer.close()
+            status = body[9:12]
+            if status != b"200" or (ok and ok not in body):
                 failed[i] = 1
-            conn.close()
-        except OSError:
+        except (TimeoutError, OSError):
             failed[i] = 1
         latencies[i] = time.perf_counter() - t0
 
-    threads = [threading.Thread(target=worker, args=(i,)) for i in range(n)]
-    for t in threads:
-        t.start()
-    barrier.wait()
-    t0 = time.perf_counter()
-    for t in threads:
-        t.join()
-    return time.perf_counter() - t0, latencies, sum(failed)
+    async def run() -> float:
+        t0 = time.perf_counter()
+        await asyncio.gather(*(one(i, t0) for i in range(n)))
+        return time.perf_counter() - t0
+
+    cpu0 = time.process_time()
+    wall = asyncio.run(run())
+    return wall, latencies, sum(failed), time.process_time() - cpu0
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -168,7 +184,9 @@ def profile(n: int, session_id: int, cookies: list[str]) -> None:
         for part in cookie.split("; "):
             key, value = part.split("=", 1)
             client.cookies[key] = value
-        if clients:  # one handler: its middleware chain (whitenoise scans the static files) is built once, as in a worker
+        if (
+            clients
+        ):  # one handler: its middleware chain (whitenoise scans the static files) is built once, as in a worker
             client.handler = clients[0].handler
         clients.append(client)
     path = f"/training/s/{signin.token_for(session_id)}/"
@@ -190,6 +208,63 @@ def profile(n: int, session_id: int, cookies: list[str]) -> None:
     print(figures(profile_ms_per_signin=per * 1000, queries=len(queries)))
 
 
+def prepare_in(tree: Path, url: str, members: int, rounds: int, profile_n: int = 0) -> dict:
+    """Run this file inside `tree` (that commit's code, models and secret) to make the data: the
+    driver itself imports no project code, so any two commits can be compared in one run."""
+    cmd = [PYTHON, str(tree / "bench" / "signin.py"), "--prepare", "--members", str(members)]
+    cmd += ["--rounds", str(rounds), "--profile", str(profile_n)]
+    done = subprocess.run(cmd, cwd=tree, env=server_env(tree, url, SETTINGS), capture_output=True, text=True)
+    if done.returncode:
+        raise RuntimeError(f"preparation in {tree} failed:\n{done.stderr[-3000:]}")
+    if profile_n:
+        print(done.stdout)
+        return {}
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def prepare_here(members: int, rounds: int, profile_n: int) -> None:
+    """--prepare: in the tree's own process; prints the driver's data as JSON (last line)."""
+    import django
+
+    django.setup()
+    session_ids, cookies, tokens = prepare(members if not profile_n else profile_n + 2, rounds)
+    if profile_n:
+        profile(profile_n + 2, session_ids[0], cookies)
+        return
+    from lms.training import signin
+
+    paths = [f"/training/s/{signin.token_for(sid)}/" for sid in session_ids]
+    print(json.dumps({"session_ids": session_ids, "paths": paths, "cookies": cookies, "tokens": tokens}))
+
+
+def rows_wrong(url: str, session_id: int, members: int) -> int:
+    """How far the session's attendance is from exactly one present row per member (raw SQL:
+    the driver runs no project code)."""
+    import psycopg
+
+    with psycopg.connect(url) as conn:
+        total, present = conn.execute(
+            "SELECT count(*), count(DISTINCT member_id) FILTER (WHERE present) FROM training_attendance "
+            "WHERE session_id = %s",
+            [session_id],
+        ).fetchone()
+    return abs(members - present) + (total - present)
+
+
+@dataclass
+class Side:
+    name: str
+    rev: str
+    tree: Path
+    url: str
+    data: dict
+    server: Server
+    rps: list = field(default_factory=list)
+    lat: list = field(default_factory=list)
+    errors: int = 0
+    wrong: int = 0
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--members", type=int, default=500)
@@ -197,97 +272,104 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=4)
     parser.add_argument("--port", type=int, default=8401)
     parser.add_argument("--rev", default="HEAD", help="commit whose code the server runs")
+    parser.add_argument("--before", default="", help="a second commit, served beside it, rounds interleaved")
     parser.add_argument("--profile", type=int, default=0, help="profile N sign-ins in process instead")
-    parser.add_argument("--keep", action="store_true", help="keep the database")
+    parser.add_argument("--keep", action="store_true", help="keep the databases")
+    parser.add_argument("--prepare", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.prepare:
+        prepare_here(args.members, args.rounds, args.profile)
+        return
 
-    threading.stack_size(256 * 1024)
-    tree = tree_at(args.rev)
-    # bare.settings (production + the bare view), with plain static storage: no collectstatic
-    # in a bench, and the sign-in page only renders the CSS link.
-    (tree / "bench" / "signin_bench_settings.py").write_text(
-        "from bare.settings import *  # noqa\n"
-        "STORAGES = {**STORAGES, 'staticfiles': "
-        "{'BACKEND': 'django.contrib.staticfiles.storage.StaticFilesStorage'}}  # noqa: F405\n"
-    )
-    url = database_for(tree, "h_training_signin")
-    os.environ.update(server_env(tree, url, SETTINGS))
-    # This process prepares data and signs tokens with the same code the server runs.
-    sys.path[:0] = [str(tree), str(tree / "bench")]
-    server = None
+    sides: list[Side] = []
     try:
-        import django
-
-        django.setup()
-        t0 = time.perf_counter()
-        session_ids, cookies, tokens = prepare(args.members if not args.profile else args.profile + 2, args.rounds)
-        prep_s = time.perf_counter() - t0
-        if args.profile:
-            profile(args.profile + 2, session_ids[0], cookies)
-            return
-        from django.db import connection
-
-        connection.close()
-        server = Server(tree, port=args.port, database_url=url, settings=SETTINGS, workers=args.workers)
-        server.start()
-        from lms.training import signin
-        from lms.training.models import Attendance
-
-        ours_rps, bare_rps, ours_lat, bare_lat, errors, bare_errors, wrong_rows = [], [], [], [], 0, 0, 0
-        loads = []
-        for r, sid in enumerate(session_ids, start=1):
-            loads.append(load_average())
-            path = f"/training/s/{signin.token_for(sid)}/"
-            wall, lat, failed = burst(
-                args.port, [("GET", path, {"Cookie": c, "Host": "127.0.0.1"}) for c in cookies], "签到成功"
+        for i, (name, rev) in enumerate([("ours", args.rev)] + ([("before", args.before)] if args.before else [])):
+            tree = tree_at(rev)
+            # bare.settings (production + the bare view), with plain static storage: no collectstatic
+            # in a bench, and the sign-in page only renders the CSS link.
+            (tree / "bench" / "signin_bench_settings.py").write_text(
+                "from bare.settings import *  # noqa\n"
+                "STORAGES = {**STORAGES, 'staticfiles': "
+                "{'BACKEND': 'django.contrib.staticfiles.storage.StaticFilesStorage'}}  # noqa: F405\n"
             )
-            rows = Attendance.objects.filter(session_id=sid, present=True).values("member_id").distinct().count()
-            total = Attendance.objects.filter(session_id=sid).count()
-            wrong_rows += abs(len(cookies) - rows) + (total - rows)
-            errors += failed
-            ours_rps.append(len(cookies) / wall)
-            ours_lat += lat
-            print(f"round {r} ours: {wall:.2f}s, {len(cookies) / wall:.1f}/s, errors={failed}, rows={total}")
-            settle(2)
+            url = database_for(tree, f"h_training_signin_{name}")
+            server = Server(tree, port=args.port + i, database_url=url, settings=SETTINGS, workers=args.workers)
+            sides.append(Side(name, rev, tree, url, {}, server))
+            t0 = time.perf_counter()
+            # Round 0 warms the workers up (a node in service has served pages before the class).
+            sides[-1].data = prepare_in(tree, url, args.members, args.rounds + 1, args.profile)
+            prep_s = time.perf_counter() - t0
+        if args.profile:
+            return
+        for side in sides:
+            side.server.start()
+        ours = sides[0]
+        members = len(ours.data["cookies"])
+        bare_rps, bare_lat, bare_errors, loads, client_cpu = [], [], 0, [], []
+        for r in range(args.rounds + 1):
+            warm = r == 0
+            loads.append(load_average())
+            for side in sides:
+                d = side.data
+                reqs = [("GET", d["paths"][r], {"Cookie": c, "Host": "127.0.0.1"}) for c in d["cookies"]]
+                wall, lat, failed, cpu = burst(side.server.port, reqs, "签到成功")
+                wrong = rows_wrong(side.url, d["session_ids"][r], len(d["cookies"]))
+                tag = "warm-up" if warm else f"round {r}"
+                print(f"{tag} {side.name}: {wall:.2f}s, {members / wall:.1f}/s, errors={failed}, wrong_rows={wrong}")
+                if not warm:
+                    side.rps.append(members / wall)
+                    side.lat += lat
+                    side.errors += failed
+                    side.wrong += wrong
+                    client_cpu.append(cpu / members)
+                settle(2)
             bare = [
                 ("POST", f"/bench/bare/{i}/", {"Cookie": c, "Host": "127.0.0.1", "X-CSRFToken": t})
-                for i, (c, t) in enumerate(zip(cookies, tokens, strict=True))
+                for i, (c, t) in enumerate(zip(ours.data["cookies"], ours.data["tokens"], strict=True))
             ]
-            wall, lat, failed = burst(args.port, bare)
-            bare_errors += failed
-            bare_rps.append(len(cookies) / wall)
-            bare_lat += lat
-            print(f"round {r} bare: {wall:.2f}s, {len(cookies) / wall:.1f}/s, errors={failed}")
+            wall, lat, failed, cpu = burst(ours.server.port, bare)
+            print(f"{'warm-up' if warm else f'round {r}'} bare: {wall:.2f}s, {members / wall:.1f}/s, errors={failed}")
+            if not warm:
+                bare_errors += failed
+                bare_rps.append(members / wall)
+                bare_lat += lat
             settle(2)
-        print(
-            figures(
-                signin_rps=median(ours_rps),
-                p50_s=percentile(ours_lat, 0.5),
-                p95_s=percentile(ours_lat, 0.95),
-                max_s=max(ours_lat),
-                errors=errors,
-                wrong_rows=wrong_rows,
-                bare_rps=median(bare_rps),
-                bare_p95_s=percentile(bare_lat, 0.95),
-                bare_errors=bare_errors,
-                ratio_rps=median(ours_rps) / median(bare_rps),
-                ratio_p95=percentile(bare_lat, 0.95) / percentile(ours_lat, 0.95),
-                members=len(cookies),
-                rounds=args.rounds,
-                workers=args.workers,
-                load=median(loads),
-                prepare_s=prep_s,
-                db=connection.vendor,
-            )
+        out = dict(
+            signin_rps=median(ours.rps),
+            p50_s=percentile(ours.lat, 0.5),
+            p95_s=percentile(ours.lat, 0.95),
+            max_s=max(ours.lat),
+            errors=ours.errors,
+            wrong_rows=ours.wrong,
         )
+        for side in sides[1:]:
+            out.update(
+                before_rps=median(side.rps),
+                before_p95_s=percentile(side.lat, 0.95),
+                before_errors=side.errors,
+                before_wrong_rows=side.wrong,
+                ratio_vs_before=median(ours.rps) / median(side.rps),
+            )
+        out.update(
+            bare_rps=median(bare_rps),
+            bare_p95_s=percentile(bare_lat, 0.95),
+            bare_errors=bare_errors,
+            ratio_rps=median(ours.rps) / median(bare_rps),
+            ratio_p95=percentile(bare_lat, 0.95) / percentile(ours.lat, 0.95),
+            client_cpu_ms=1000 * median(client_cpu),
+            members=members,
+            rounds=args.rounds,
+            workers=args.workers,
+            load=median(loads),
+            prepare_s=prep_s,
+        )
+        print(figures(**out))
     finally:
-        if server is not None:
-            server.stop()
-        from django.db import connections
-
-        connections.close_all()
-        if not args.keep:
-            drop_database(url)
+        for side in sides:
+            if side.server.proc is not None:
+                side.server.stop()
+            if not args.keep:
+                drop_database(side.url)
 
 
 if __name__ == "__main__":
