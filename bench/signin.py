@@ -291,6 +291,9 @@ def main() -> None:
                 "from bare.settings import *  # noqa\n"
                 "STORAGES = {**STORAGES, 'staticfiles': "
                 "{'BACKEND': 'django.contrib.staticfiles.storage.StaticFilesStorage'}}  # noqa: F405\n"
+                # The tokens are signed at preparation, minutes before the last round (a QR
+                # token lives 90 s in production); checking costs the same whatever the age.
+                "TRAINING_SIGNIN_TOKEN_MAX_AGE = 3600\n"
             )
             url = database_for(tree, f"h_training_signin_{name}")
             server = Server(tree, port=args.port + i, database_url=url, settings=SETTINGS, workers=args.workers)
