@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import subprocess
 import sys
 import time
@@ -203,7 +204,7 @@ def profile(n: int, session_id: int, cookies: list[str]) -> None:
         assert "签到成功" in client.get(path).content.decode()
     prof.disable()
     per = (time.perf_counter() - t0) / max(1, len(clients) - 2)
-    stats = pstats.Stats(prof).sort_stats("cumulative")
+    stats = pstats.Stats(prof).sort_stats(os.environ.get("PROFILE_SORT", "cumulative"))
     stats.print_stats(45)
     print(figures(profile_ms_per_signin=per * 1000, queries=len(queries)))
 
