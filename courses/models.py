@@ -94,7 +94,7 @@ class CourseIndexPage(Page):
         return super().serve(request, *args, **kwargs)
 
     def get_context(self, request, *args, **kwargs):
-        from .selectors import catalog_courses
+        from .selectors import CATALOG_LIST_SECONDS, catalog_courses, catalog_version
 
         context = super().get_context(request, *args, **kwargs)
         module = request.GET.get("module") or ""
@@ -107,6 +107,8 @@ class CourseIndexPage(Page):
             audiences=MemberCategory.choices,
             selected_module=module,
             selected_audience=audience,
+            catalog_version=catalog_version(),
+            catalog_list_seconds=CATALOG_LIST_SECONDS,
         )
         return context
 

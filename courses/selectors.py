@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import time
+import uuid
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -103,8 +104,29 @@ def catalog_url(request) -> str:
     return known[host] or reverse("courses:catalog")
 
 
-def catalog_url_forget() -> None:
-    cache.delete(CATALOG_URL_KEY)
+CATALOG_VERSION_KEY = "courses:catalog-version"
+CATALOG_LIST_SECONDS = 60
+
+
+def catalog_version() -> str:
+    """The version of the catalog's course list, part of the key its rendered cards are kept
+    under (courses/course_index_page.html, `{% cache %}` for CATALOG_LIST_SECONDS): the list is
+    the same for every member, and the catalog is the page members open most. Whatever changes
+    a card — a page published, unpublished, moved, saved or deleted, a teacher or a cover
+    image saved or deleted — forgets the version (catalog_changed, from courses.signals), so
+    the next request renders afresh under a new one. With the shared cache of production
+    every process sees that at once; with the embedded per-process cache other processes
+    follow within CATALOG_LIST_SECONDS."""
+    version = cache.get(CATALOG_VERSION_KEY)
+    if version is None:
+        cache.add(CATALOG_VERSION_KEY, uuid.uuid4().hex, None)
+        version = cache.get(CATALOG_VERSION_KEY) or "unversioned"
+    return version
+
+
+def catalog_changed() -> None:
+    """Forget the catalog's URL and its cards (see catalog_version)."""
+    cache.delete_many([CATALOG_URL_KEY, CATALOG_VERSION_KEY])
 
 
 def _lesson_state_key(pk: int) -> str:

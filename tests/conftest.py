@@ -28,10 +28,10 @@ def _forget_cached_sites():
     rolled-back transaction, which sends no signal: each test starts without them."""
     from django.core.cache import cache
 
-    from courses.selectors import CATALOG_URL_KEY
+    from courses.selectors import CATALOG_URL_KEY, CATALOG_VERSION_KEY
     from lms.portal.sites import CACHE_KEY
 
-    cache.delete_many([CACHE_KEY, CATALOG_URL_KEY])
+    cache.delete_many([CACHE_KEY, CATALOG_URL_KEY, CATALOG_VERSION_KEY])
 
 
 @pytest.fixture(scope="session")

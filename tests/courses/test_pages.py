@@ -255,3 +255,45 @@ def test_nav_links_to_the_catalog_page_itself_and_follows_it(roles, login, catal
     assert f'href="{index.url}"' in html and 'href="/learn/"' not in html
     index.unpublish()
     assert 'href="/learn/"' in client.get("/").content.decode()
+
+
+def _cards(html: str) -> list[str]:
+    import re
+
+    return re.findall(r'<strong class="course-title">([^<]*)</strong>', html)
+
+
+def test_catalog_cards_are_kept_until_the_catalog_changes(roles, login, catalog):
+    """The course cards are the same for every member: the second request renders them from the
+    cache (no course, teacher or cover queries), and every change a card shows is seen at once."""
+    index, general, secretary, village, thematic, draft = catalog
+    client = login(roles.member_a_user)
+    first = client.get(index.url)
+    with CaptureQueriesContext(connection) as ctx:
+        kept = client.get(index.url)
+    card_tables = ("courses_coursepage", "wagtailimages")  # the courses, their teachers (a join), covers
+    assert not [q["sql"] for q in ctx.captured_queries if any(t in q["sql"] for t in card_tables)]
+    assert _cards(kept.content.decode()) == _cards(first.content.decode())
+    assert set(_cards(kept.content.decode())) == {general.title, secretary.title, village.title, thematic.title}
+    # another member sees the same cards; a filter has its own
+    assert _cards(login(roles.member_b_user).get(index.url).content.decode()) == _cards(kept.content.decode())
+    assert _cards(client.get(index.url, {"module": "thematic"}).content.decode()) == [thematic.title]
+
+    added = make_course(index, title="新上线课程")
+    assert "新上线课程" in _cards(client.get(index.url).content.decode())
+    teacher = Teacher.objects.create(name="李讲师", kind="expert")
+    general.teachers.add(teacher)
+    general.save_revision().publish()
+    assert "李讲师" in client.get(index.url).content.decode()
+    teacher.name = "李教授"
+    teacher.save()
+    html = client.get(index.url).content.decode()
+    assert "李教授" in html and "李讲师" not in html
+    assert "· 3 讲" not in client.get(index.url).content.decode()
+    make_lesson(general, title="第三讲")
+    assert "· 3 讲" in client.get(index.url).content.decode()
+    added.unpublish()
+    assert "新上线课程" not in _cards(client.get(index.url).content.decode())
+    thematic.delete()
+    assert _cards(client.get(index.url, {"module": "thematic"}).content.decode()) == []
+    assert thematic.title not in _cards(client.get(index.url).content.decode())
