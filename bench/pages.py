@@ -1,5 +1,5 @@
 """Member page budgets at district scale: server time of the member home, a lesson page and
-my-progress (the yearly quota page and the learning page) for the demo member, in process
+my-progress (the yearly quota page and the learning page), the course catalog and a course page for the demo member, in process
 (Django test client: the whole middleware and view stack, no network), on a database with
 101,599 members × 5 years of history made by `bench/coverage.py --keep`.
 
@@ -28,7 +28,7 @@ sys.path.insert(1, str(Path(__file__).resolve().parent.parent))
 from _harness import load_average, run_in, tree_at  # noqa: E402
 from _util import figures  # noqa: E402
 
-PAGES = ("home", "lesson", "my_progress", "my_learning")
+PAGES = ("home", "lesson", "my_progress", "my_learning", "catalog", "course")
 
 
 def inner(runs: int, profile: str | None = None) -> None:
@@ -41,7 +41,7 @@ def inner(runs: int, profile: str | None = None) -> None:
     from django.db import connection
     from django.test import Client
 
-    from courses.models import LessonPage
+    from courses.models import CourseIndexPage, LessonPage
     from lms.accounts.models import User
 
     settings.DEBUG = False
@@ -49,6 +49,8 @@ def inner(runs: int, profile: str | None = None) -> None:
     client.force_login(User.objects.get(username="dangyuan"))
     lesson = LessonPage.objects.live().order_by("path").first()
     urls = {"home": "/", "lesson": lesson.url, "my_progress": "/progress/me/", "my_learning": "/learn/me/"}
+    # The catalog and a course page: with the lesson page, the pages a member browses most.
+    urls.update(catalog=CourseIndexPage.objects.live().order_by("path").first().url, course=lesson.get_parent().url)
     if profile:
         import cProfile
         import pstats
