@@ -25,7 +25,11 @@ def course_quizzes(context, page, lesson=None):
         "quizzes": quizzes,
         "is_member": member is not None,
         "lesson": lesson,
-        "course_completed": course_completed(member, page) if member is not None and lesson is None else None,
+        # Shown only inside the quiz section, which a course without quizzes does not render:
+        # then its four queries are not made (most course pages have no quiz).
+        "course_completed": course_completed(member, page)
+        if quizzes and member is not None and lesson is None
+        else None,
         "requires_quiz": any(q.required_for_completion for q in quizzes),
     }
 

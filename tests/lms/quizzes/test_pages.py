@@ -105,3 +105,23 @@ def test_without_the_flag_lessons_are_enough(roles, course_a):
         member=roles.member_a, lesson_id=lesson.pk, watched_seconds=100, completed_at=timezone.now()
     )
     assert course_completed(roles.member_a, course_a)
+
+
+def test_course_completion_is_worked_out_only_where_the_quiz_section_shows_it(roles, course_a, login, monkeypatch):
+    """The completion line lives in the quiz section: a course page without quizzes does not pay
+    the completion queries; with a quiz it shows the line."""
+    from lms.quizzes.templatetags import quizzes_tags
+
+    calls = []
+
+    def counting(member, course):
+        calls.append(course.pk)
+        return course_completed(member, course)
+
+    monkeypatch.setattr(quizzes_tags, "course_completed", counting)
+    client = login(roles.member_a_user)
+    html = client.get(course_a.url).content.decode()
+    assert calls == [] and "course-completion" not in html
+    make_quiz(course_a, questions=1, pass_percent=60, required=True, title="结课测验")
+    html = client.get(course_a.url).content.decode()
+    assert calls == [course_a.pk] and "course-completion" in html and "并通过测验" in html
