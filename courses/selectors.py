@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.core.cache import cache
+from django.db import transaction
 from django.db.models import Count, IntegerField, OuterRef, Prefetch, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Coalesce, Length, Substr
 from django.urls import reverse
@@ -125,8 +126,12 @@ def catalog_version() -> str:
 
 
 def catalog_changed() -> None:
-    """Forget the catalog's URL and its cards (see catalog_version)."""
-    cache.delete_many([CATALOG_URL_KEY, CATALOG_VERSION_KEY])
+    """Forget the catalog's URL and its cards (see catalog_version) now and again when the
+    transaction commits: a request between the two would otherwise keep the old cards, read
+    before the commit, under the new version."""
+    keys = [CATALOG_URL_KEY, CATALOG_VERSION_KEY]
+    cache.delete_many(keys)
+    transaction.on_commit(lambda: cache.delete_many(keys))
 
 
 def _lesson_state_key(pk: int) -> str:

@@ -297,3 +297,22 @@ def test_catalog_cards_are_kept_until_the_catalog_changes(roles, login, catalog)
     thematic.delete()
     assert _cards(client.get(index.url, {"module": "thematic"}).content.decode()) == []
     assert thematic.title not in _cards(client.get(index.url).content.decode())
+
+
+def test_the_catalog_is_forgotten_again_when_the_publishing_transaction_commits(
+    roles, login, catalog, django_capture_on_commit_callbacks
+):
+    """A catalog request between a publish and its commit reads the old cards; the second
+    forgetting at commit keeps them from being served under the new version."""
+    from django.core.cache import cache
+
+    from courses.selectors import CATALOG_VERSION_KEY, catalog_version
+
+    index = catalog[0]
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        make_course(index, title="提交前读到的课程").save_revision().publish()
+        racing = catalog_version()  # a request before the commit fills a new version
+    assert cache.get(CATALOG_VERSION_KEY) == racing
+    for callback in callbacks:
+        callback()
+    assert cache.get(CATALOG_VERSION_KEY) is None
