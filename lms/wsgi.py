@@ -1,3 +1,4 @@
+import gc
 import os
 
 from django.core.wsgi import get_wsgi_application
@@ -22,3 +23,8 @@ def warm_up() -> None:
 
 
 warm_up()
+# Everything loaded so far lives as long as the process: move it out of the garbage collector's
+# sight (Python's gc docs, gc.freeze: "before fork()"), so the workers' full collections do not
+# walk the whole of Django and Wagtail, and do not write to — and so copy — the pages they
+# share with the master.
+gc.freeze()
