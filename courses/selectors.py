@@ -172,10 +172,19 @@ def _shared_lesson_state(pk: int) -> tuple:
 
 
 def watchable_lessons_forget(lesson_ids) -> None:
+    """Forget the lessons' state now and again when the transaction commits: a heartbeat
+    between the two would otherwise keep the state it read before the commit (a lesson still
+    published) until the shared expiry."""
     lesson_ids = list(lesson_ids)
-    for pk in lesson_ids:
-        _local_lesson_state.pop(pk, None)
-    cache.delete_many([_lesson_state_key(pk) for pk in lesson_ids])
+    keys = [_lesson_state_key(pk) for pk in lesson_ids]
+
+    def forget() -> None:
+        for pk in lesson_ids:
+            _local_lesson_state.pop(pk, None)
+        cache.delete_many(keys)
+
+    forget()
+    transaction.on_commit(forget)
 
 
 def lesson_documents(lesson: LessonPage) -> list:

@@ -12,7 +12,7 @@ database is down or not migrated yet), the request goes on as before — Wagtail
 itself if the view needs it, and /healthz reports the database."""
 
 from django.core.cache import cache
-from django.db import DatabaseError
+from django.db import DatabaseError, transaction
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 from django.http.request import split_domain_port
@@ -65,4 +65,6 @@ class CachedSiteMiddleware:
 @receiver(page_unpublished)
 @receiver(post_page_move)
 def _forget_sites(**kwargs) -> None:
+    """Now and again at commit: a request between the two would keep what it read before."""
     cache.delete(CACHE_KEY)
+    transaction.on_commit(lambda: cache.delete(CACHE_KEY))

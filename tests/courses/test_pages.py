@@ -316,3 +316,24 @@ def test_the_catalog_is_forgotten_again_when_the_publishing_transaction_commits(
     for callback in callbacks:
         callback()
     assert cache.get(CATALOG_VERSION_KEY) is None
+
+
+def test_a_lessons_state_is_forgotten_again_when_the_unpublishing_transaction_commits(
+    catalog, django_capture_on_commit_callbacks
+):
+    """A heartbeat between an unpublish and its commit reads the lesson as published; the
+    second forgetting at commit keeps that from being credited until the shared expiry."""
+    from courses import selectors
+
+    lesson = LessonPage.objects.child_of(catalog[1]).first()
+    assert selectors.watchable_lesson(lesson.pk) is not None
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        lesson.unpublish()
+        # what a heartbeat on another connection, before the commit, would keep
+        selectors._local_lesson_state[lesson.pk] = (float("inf"), (100.0, True))
+        cache_key = selectors._lesson_state_key(lesson.pk)
+        selectors.cache.set(cache_key, (100.0, True))
+    assert selectors.watchable_lesson(lesson.pk) is not None
+    for callback in callbacks:
+        callback()
+    assert selectors.watchable_lesson(lesson.pk) is None

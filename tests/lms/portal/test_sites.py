@@ -62,3 +62,20 @@ def test_health_checks_skip_the_lookup_and_a_failing_lookup_changes_nothing(role
     monkeypatch.setattr("lms.portal.sites.get_site_for_hostname", down)
     response = login(roles.member_a_user).get("/training/my/")
     assert response.status_code == 200 and not hasattr(response.wsgi_request, "_wagtail_site")
+
+
+def test_the_sites_are_forgotten_again_when_the_saving_transaction_commits(db, django_capture_on_commit_callbacks):
+    """A request between a site's save and its commit reads the old sites; the second
+    forgetting at commit keeps them from being served for the next minute."""
+    from django.core.cache import cache
+
+    from lms.portal.sites import CACHE_KEY
+
+    site = Site.objects.get(is_default_site=True)
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        site.site_name = "改名"
+        site.save()
+        cache.set(CACHE_KEY, {"racing:80": None})  # what a request before the commit kept
+    for callback in callbacks:
+        callback()
+    assert cache.get(CACHE_KEY) is None
