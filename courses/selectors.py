@@ -125,11 +125,12 @@ def catalog_version() -> str:
     return version
 
 
-def catalog_changed() -> None:
-    """Forget the catalog's URL and its cards (see catalog_version) now and again when the
-    transaction commits: a request between the two would otherwise keep the old cards, read
-    before the commit, under the new version."""
-    keys = [CATALOG_URL_KEY, CATALOG_VERSION_KEY]
+def catalog_changed(*, url: bool = True) -> None:
+    """Forget the catalog's cards (see catalog_version) and, unless `url` is False (a change
+    that cannot move the catalog: a teacher, an image, a lesson), its URL — now and again when
+    the transaction commits: a request between the two would otherwise keep the old cards,
+    read before the commit, under the new version."""
+    keys = [CATALOG_VERSION_KEY, CATALOG_URL_KEY] if url else [CATALOG_VERSION_KEY]
     cache.delete_many(keys)
     transaction.on_commit(lambda: cache.delete_many(keys))
 

@@ -39,7 +39,7 @@ def _page_moved(sender, instance, **kwargs):
 @receiver(post_delete, sender=LessonPage)
 def _lesson_saved_or_deleted(sender, instance, **kwargs):
     watchable_lessons_forget([instance.pk])
-    catalog_changed()  # a card counts its course's lessons
+    catalog_changed(url=False)  # a card counts its course's lessons
 
 
 @receiver(post_save, sender=CoursePage)
@@ -64,5 +64,5 @@ def _catalog_or_course_deleted(sender, instance, **kwargs):
 @receiver(post_save, sender=get_image_model())
 @receiver(post_delete, sender=get_image_model())
 def _card_content_changed(sender, instance, **kwargs):
-    """A card names its course's teachers and shows its cover."""
-    catalog_changed()
+    """A card names its course's teachers and shows its cover (the catalog's URL stays)."""
+    catalog_changed(url=False)

@@ -337,3 +337,18 @@ def test_a_lessons_state_is_forgotten_again_when_the_unpublishing_transaction_co
     for callback in callbacks:
         callback()
     assert selectors.watchable_lesson(lesson.pk) is None
+
+
+def test_a_teacher_or_image_saved_keeps_the_catalogs_url(roles, login, catalog):
+    """Saving a teacher (booking one for a class saves it) or an image renews the cards only:
+    the nav's catalog link stays cached, so pages far from the catalog do not pay for it."""
+    from django.core.cache import cache
+
+    from courses.selectors import CATALOG_URL_KEY, CATALOG_VERSION_KEY, catalog_version
+
+    client = login(roles.member_a_user)
+    client.get("/")
+    catalog_version()
+    assert cache.get(CATALOG_URL_KEY) is not None
+    Teacher.objects.create(name="赵老师", kind="expert")
+    assert cache.get(CATALOG_URL_KEY) is not None and cache.get(CATALOG_VERSION_KEY) is None
