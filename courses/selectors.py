@@ -9,13 +9,13 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.core.cache import cache
-from django.db import transaction
 from django.db.models import Count, IntegerField, OuterRef, Prefetch, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Coalesce, Length, Substr
 from django.urls import reverse
 from wagtail.images import get_image_model
 from wagtail.models import Page
 
+from lms.caches import forget_now_and_at_commit
 from lms.members.models import Member
 from lms.quizzes.selectors import required_quizzes_passed
 from media.models import Video
@@ -131,8 +131,7 @@ def catalog_changed(*, url: bool = True) -> None:
     the transaction commits: a request between the two would otherwise keep the old cards,
     read before the commit, under the new version."""
     keys = [CATALOG_VERSION_KEY, CATALOG_URL_KEY] if url else [CATALOG_VERSION_KEY]
-    cache.delete_many(keys)
-    transaction.on_commit(lambda: cache.delete_many(keys))
+    forget_now_and_at_commit(lambda: cache.delete_many(keys))
 
 
 def _lesson_state_key(pk: int) -> str:
@@ -184,8 +183,7 @@ def watchable_lessons_forget(lesson_ids) -> None:
             _local_lesson_state.pop(pk, None)
         cache.delete_many(keys)
 
-    forget()
-    transaction.on_commit(forget)
+    forget_now_and_at_commit(forget)
 
 
 def lesson_documents(lesson: LessonPage) -> list:

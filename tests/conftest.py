@@ -24,7 +24,7 @@ CHROMIUM_ARGS = [
 
 @pytest.fixture(autouse=True)
 def _forget_cached_sites():
-    """The cached site (lms.portal.sites) and catalog URL (courses.selectors) outlive a test's
+    """The cached site (lms.portal.sites), catalog URL and cards (courses.selectors) outlive a test's
     rolled-back transaction, which sends no signal: each test starts without them."""
     from django.core.cache import cache
 

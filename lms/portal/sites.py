@@ -12,13 +12,15 @@ database is down or not migrated yet), the request goes on as before — Wagtail
 itself if the view needs it, and /healthz reports the database."""
 
 from django.core.cache import cache
-from django.db import DatabaseError, transaction
+from django.db import DatabaseError
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 from django.http.request import split_domain_port
 from wagtail.models import Site
 from wagtail.models.sites import get_site_for_hostname
 from wagtail.signals import page_published, page_unpublished, post_page_move
+
+from lms.caches import forget_now_and_at_commit
 
 CACHE_KEY = "lms:wagtail-sites"
 CACHE_SECONDS = 60
@@ -65,6 +67,4 @@ class CachedSiteMiddleware:
 @receiver(page_unpublished)
 @receiver(post_page_move)
 def _forget_sites(**kwargs) -> None:
-    """Now and again at commit: a request between the two would keep what it read before."""
-    cache.delete(CACHE_KEY)
-    transaction.on_commit(lambda: cache.delete(CACHE_KEY))
+    forget_now_and_at_commit(lambda: cache.delete(CACHE_KEY))
